@@ -1,0 +1,75 @@
+/**
+ * Resolves requests on the app's custom protocol to files of the built renderer.
+ *
+ * Pure Node (no electron import) so the same rules serve the renderer in
+ * Electron (appProtocol.ts) and in the Chromium test suite. Emits nothing;
+ * answers "which file, which type, which headers" or "not found".
+ */
+import { extname, resolve, sep } from 'node:path';
+
+/** Scheme and host the renderer is served from: `stratus-app://app/index.html`. */
+export const APP_SCHEME = 'stratus-app';
+export const APP_HOST = 'app';
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
+
+/**
+ * The renderer's Content-Security-Policy, sent as a header on every response.
+ * Nothing inline, nothing remote, no eval: the page talks to the world only
+ * through `window.stratus`.
+ */
+export const RENDERER_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "font-src 'self'",
+  "connect-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+  "object-src 'none'",
+].join('; ');
+
+const MIME_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+};
+
+export type AssetResolution =
+  | { readonly ok: true; readonly filePath: string; readonly headers: Readonly<Record<string, string>> }
+  | { readonly ok: false; readonly status: 404 };
+
+/**
+ * Maps a URL path (`/`, `/assets/index-abc.js`) to a file under `rootDir`.
+ * Anything that would leave `rootDir` (`..`, encoded slashes) is not found.
+ */
+export function resolveAppAsset(rootDir: string, urlPath: string): AssetResolution {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(urlPath);
+  } catch {
+    return { ok: false, status: 404 };
+  }
+  if (decoded.includes('\0') || decoded.includes('\\')) return { ok: false, status: 404 };
+  const relative = decoded === '/' || decoded === '' ? 'index.html' : decoded.replace(/^\/+/, '');
+  const root = resolve(rootDir);
+  const filePath = resolve(root, relative);
+  if (!filePath.startsWith(root + sep)) return { ok: false, status: 404 };
+  const type = MIME_TYPES[extname(filePath).toLowerCase()];
+  if (type === undefined) return { ok: false, status: 404 };
+  return {
+    ok: true,
+    filePath,
+    headers: {
+      'content-type': type,
+      'content-security-policy': RENDERER_CSP,
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
+    },
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * Typed IPC handlers: the main-process side of `StratusApi`.
+ *
+ * Every handler first checks that the sender is our own page on the app origin;
+ * anything else (a navigated-away frame, an injected iframe) is refused. Status
+ * changes are pushed to every window on `IpcChannels.statusChanged`.
+ */
+import { BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron';
+import type { Disposable } from '../core/Emitter.js';
+import { IpcChannels } from '../shared/StratusApi.js';
+import type { StatusService } from './StatusService.js';
+import { isAppUrl } from './windowPolicy.js';
+
+function assertTrustedSender(event: IpcMainInvokeEvent): void {
+  const url = event.senderFrame?.url ?? '';
+  if (!isAppUrl(url)) {
+    throw new Error(`Refused IPC from untrusted frame: ${url || '(unknown)'}`);
+  }
+}
+
+export function registerIpcHandlers(status: StatusService): Disposable {
+  ipcMain.handle(IpcChannels.getStatus, (event) => {
+    assertTrustedSender(event);
+    return status.current;
+  });
+  const subscription = status.onDidChangeStatus((snapshot) => {
+    for (const window of BrowserWindow.getAllWindows()) {
+      window.webContents.send(IpcChannels.statusChanged, snapshot);
+    }
+  });
+  return {
+    dispose: () => {
+      ipcMain.removeHandler(IpcChannels.getStatus);
+      subscription.dispose();
+    },
+  };
+}

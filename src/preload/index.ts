@@ -1,0 +1,27 @@
+/**
+ * Preload: exposes `window.stratus` (a `StratusApi`) through contextBridge and
+ * nothing else. Named functions only; raw ipcRenderer never reaches the page.
+ * Bundled as CommonJS because sandboxed preloads cannot be ES modules.
+ */
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { IpcChannels, type StatusSnapshot, type StratusApi } from '../shared/StratusApi.js';
+import { isStatusSnapshot } from '../shared/validators.js';
+
+const api: StratusApi = {
+  async getStatus(): Promise<StatusSnapshot> {
+    const status: unknown = await ipcRenderer.invoke(IpcChannels.getStatus);
+    if (!isStatusSnapshot(status)) throw new Error('Stratus: main process sent a malformed status');
+    return status;
+  },
+  onDidChangeStatus(listener: (status: StatusSnapshot) => void): () => void {
+    const handler = (_event: IpcRendererEvent, status: unknown): void => {
+      if (isStatusSnapshot(status)) listener(status);
+    };
+    ipcRenderer.on(IpcChannels.statusChanged, handler);
+    return () => {
+      ipcRenderer.removeListener(IpcChannels.statusChanged, handler);
+    };
+  },
+};
+
+contextBridge.exposeInMainWorld('stratus', api);

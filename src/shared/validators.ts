@@ -1,0 +1,36 @@
+/**
+ * Payload validators for everything that crosses the IPC bridge.
+ *
+ * The main process never trusts the renderer, and the renderer never trusts a
+ * payload shape it did not check: both sides validate with these functions.
+ */
+import type { AuthState, StatusSnapshot, SyncState } from './StratusApi.js';
+
+const AUTH_STATES: readonly AuthState[] = ['signed-out', 'signing-in', 'signed-in'];
+const SYNC_STATES: readonly SyncState[] = ['idle', 'syncing', 'paused', 'offline', 'error'];
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function optionalString(record: Record<string, unknown>, key: string): boolean {
+  return record[key] === undefined || typeof record[key] === 'string';
+}
+
+export function isStatusSnapshot(value: unknown): value is StatusSnapshot {
+  if (!isRecord(value)) return false;
+  return (
+    value['version'] === 1 &&
+    AUTH_STATES.includes(value['auth'] as AuthState) &&
+    SYNC_STATES.includes(value['sync'] as SyncState) &&
+    optionalString(value, 'account') &&
+    optionalString(value, 'folder') &&
+    optionalString(value, 'lastSyncAt') &&
+    optionalString(value, 'message')
+  );
+}
+
+/** The status shown before anything is configured or signed in. */
+export function initialStatus(): StatusSnapshot {
+  return { version: 1, auth: 'signed-out', sync: 'idle' };
+}

@@ -1,0 +1,118 @@
+/**
+ * The built status page in real Chromium: it renders what `window.stratus`
+ * reports, follows status changes, keeps its strict CSP, and never renders
+ * status text as markup. `window.stratus` is stood in for by a small fake with
+ * the same shape the preload exposes; everything else is the shipped bundle.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StatusSnapshot } from '../../src/shared/StratusApi.js';
+import { launchChromium } from '../support/chromium.js';
+import { serveRenderer, type StaticServer } from '../support/staticServer.js';
+
+const repo = resolve(import.meta.dirname, '../..');
+const rendererDir = join(repo, 'out/renderer');
+const resultsDir = join(repo, 'test-results');
+
+let browser: Browser;
+let server: StaticServer;
+
+/** Installs a fake `window.stratus` before any page script runs. */
+async function openPage(initial: StatusSnapshot): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 420, height: 560 } });
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(msg.text());
+  });
+  await page.addInitScript((status) => {
+    const listeners = new Set<(s: unknown) => void>();
+    const w = window as unknown as Record<string, unknown>;
+    w['__cspViolations'] = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      (w['__cspViolations'] as string[]).push(e.violatedDirective);
+    });
+    w['__emitStatus'] = (s: unknown) => listeners.forEach((l) => l(s));
+    w['stratus'] = Object.freeze({
+      getStatus: () => Promise.resolve(status),
+      onDidChangeStatus: (listener: (s: unknown) => void) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    });
+  }, initial);
+  const response = await page.goto(`${server.url}/index.html`);
+  expect(response?.status()).toBe(200);
+  expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
+  await page.waitForSelector('#status[aria-busy="false"]');
+  return { page, errors };
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(rendererDir, 'index.html'))) {
+    throw new Error('out/renderer is missing: run "npm run build" first (npm test does).');
+  }
+  server = await serveRenderer(rendererDir);
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('status page in Chromium', () => {
+  it('shows "Not signed in" for a signed-out user and saves a screenshot', async () => {
+    const { page, errors } = await openPage({ version: 1, auth: 'signed-out', sync: 'idle' });
+    await expect.poll(() => page.textContent('#status-title')).toBe('Not signed in');
+    expect(await page.textContent('.status-detail')).toContain('Sign in');
+    await mkdir(resultsDir, { recursive: true });
+    const file = join(resultsDir, 'renderer-not-signed-in.png');
+    await page.screenshot({ path: file });
+    expect(existsSync(file)).toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('follows status changes pushed through onDidChangeStatus', async () => {
+    const { page } = await openPage({ version: 1, auth: 'signed-out', sync: 'idle' });
+    await page.evaluate(() => {
+      const emit = (window as unknown as { __emitStatus: (s: unknown) => void }).__emitStatus;
+      emit({ version: 1, auth: 'signed-in', sync: 'idle', account: 'ada@example.com', folder: '~/Stratus' });
+    });
+    await expect.poll(() => page.textContent('#status-title')).toBe('Up to date');
+    expect(await page.textContent('.status-detail')).toBe('ada@example.com · ~/Stratus is in sync.');
+    expect(await page.getAttribute('#status', 'data-sync')).toBe('idle');
+    await page.close();
+  });
+
+  it('renders messages as text, never as markup', async () => {
+    const { page } = await openPage({
+      version: 1,
+      auth: 'signed-in',
+      sync: 'error',
+      message: '<img src=x onerror="window.__pwned=1"> Bucket not found',
+    });
+    expect(await page.textContent('.status-message')).toBe('<img src=x onerror="window.__pwned=1"> Bucket not found');
+    expect(await page.locator('.status-message img').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    await page.close();
+  });
+
+  it('blocks inline script under its Content-Security-Policy', async () => {
+    const { page } = await openPage({ version: 1, auth: 'signed-out', sync: 'idle' });
+    await page.evaluate(() => {
+      const script = document.createElement('script');
+      script.textContent = 'window.__inlineRan = true;';
+      document.body.append(script);
+    });
+    await expect
+      .poll(() => page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations))
+      .toContain('script-src-elem');
+    expect(await page.evaluate(() => (window as unknown as { __inlineRan?: boolean }).__inlineRan)).toBeUndefined();
+    await page.close();
+  });
+});
