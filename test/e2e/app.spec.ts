@@ -37,17 +37,17 @@ describe.skipIf(binary === undefined)('Stratus desktop app (Electron)', () => {
   });
 
   it('opens the status window on the app protocol showing "Not signed in"', async () => {
-    const window = await app.firstWindow();
-    await window.waitForSelector('#status[aria-busy="false"]');
-    expect(window.url()).toBe('stratus-app://app/index.html');
-    expect(await window.textContent('#status-title')).toBe('Not signed in');
+    const page = await app.firstWindow();
+    await page.waitForSelector('#status[aria-busy="false"]');
+    expect(page.url()).toBe('stratus-app://app/index.html');
+    expect(await page.textContent('#status-title')).toBe('Not signed in');
     await mkdir(join(repo, 'test-results'), { recursive: true });
-    await window.screenshot({ path: join(repo, 'test-results/electron-not-signed-in.png') });
+    await page.screenshot({ path: join(repo, 'test-results/electron-not-signed-in.png') });
   });
 
   it('exposes only the stratus bridge to the page, with no Node access', async () => {
-    const window = await app.firstWindow();
-    const globals = await window.evaluate(() => ({
+    const page = await app.firstWindow();
+    const globals = await page.evaluate(() => ({
       stratus: Object.keys((window as unknown as { stratus: object }).stratus).sort(),
       require: typeof (window as unknown as { require?: unknown }).require,
       process: typeof (window as unknown as { process?: unknown }).process,
@@ -56,12 +56,12 @@ describe.skipIf(binary === undefined)('Stratus desktop app (Electron)', () => {
   });
 
   it('refuses to navigate the window away from the app origin', async () => {
-    const window = await app.firstWindow();
-    await window.evaluate(() => {
+    const page = await app.firstWindow();
+    await page.evaluate(() => {
       window.location.href = 'https://example.com/';
     });
     // will-navigate is refused synchronously; the page and its status stay.
-    expect(await window.textContent('#status-title')).toBe('Not signed in');
-    expect(window.url()).toBe('stratus-app://app/index.html');
+    expect(await page.textContent('#status-title')).toBe('Not signed in');
+    expect(page.url()).toBe('stratus-app://app/index.html');
   });
 });
