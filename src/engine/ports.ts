@@ -1,0 +1,111 @@
+/**
+ * Ports: the interfaces the engine's adapters implement with real I/O (in
+ * src/engine) and tests implement in memory. The core itself never performs
+ * I/O; the SyncEngine passes what these return into the pure planner.
+ */
+import type { SyncedEntry } from '../core/model.js';
+
+/** A listed object, as ListObjectsV2 reports it. */
+export interface RemoteObject {
+  readonly key: string;
+  readonly size: number;
+  /** Unquoted. */
+  readonly etag: string;
+}
+
+/** What HeadObject tells beyond a listing. */
+export interface RemoteObjectInfo extends RemoteObject {
+  /** Hex content MD5 from our metadata (or rclone's `md5chksum`), when present. */
+  readonly md5?: string;
+  /** `mtime` metadata (seconds, rclone-compatible), converted to ms. */
+  readonly mtimeMs?: number;
+}
+
+export interface WriteConditions {
+  /** Write only if the current object has this (unquoted) ETag. */
+  readonly ifMatch?: string;
+  /** Write only if no object exists under the key. */
+  readonly ifNoneMatch?: true;
+}
+
+export interface UploadRequest extends WriteConditions {
+  readonly key: string;
+  /** Absolute local file path to read from. */
+  readonly filePath: string;
+  readonly size: number;
+  /** Hex MD5 of the content; stored as metadata and checked by the server (Content-MD5) where possible. */
+  readonly md5: string;
+  readonly mtimeMs: number;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (bytesSent: number) => void;
+}
+
+export interface DownloadRequest {
+  readonly key: string;
+  /** Only succeed if the object still has this ETag (a concurrent change is detected). */
+  readonly ifMatch?: string;
+  /** Absolute path of a temp file to write; the caller renames it into place. */
+  readonly toFile: string;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (bytesReceived: number) => void;
+}
+
+/** The S3 prefix of one user, as the engine sees it. Keys passed in and out are full keys. */
+export interface RemoteStore {
+  /** Every object under the prefix, paginated internally; throws if any page fails (never a partial list). */
+  list(signal?: AbortSignal): AsyncIterable<RemoteObject>;
+  head(key: string, signal?: AbortSignal): Promise<RemoteObjectInfo | undefined>;
+  upload(request: UploadRequest): Promise<{ readonly etag: string }>;
+  /** Resolves with the object's info once the whole body is on disk in `toFile`. */
+  download(request: DownloadRequest): Promise<RemoteObjectInfo>;
+  /** Server-side copy (used for renames); returns the new ETag. */
+  copy(fromKey: string, toKey: string, conditions?: WriteConditions & { readonly sourceEtag?: string }): Promise<{ readonly etag: string }>;
+  delete(key: string, conditions?: { readonly ifMatch?: string }): Promise<void>;
+  /** Zero-byte `dir/` folder marker. */
+  createFolderMarker(key: string): Promise<{ readonly etag: string }>;
+}
+
+/** Retry bookkeeping for one path (see the retry queue). Persisted states are string unions. */
+export interface RetryRecord {
+  readonly path: string;
+  readonly attempts: number;
+  /** Epoch ms before which the item is not tried again. */
+  readonly nextAttemptAt: number;
+  readonly lastError: string;
+}
+
+/** The journal of the last synced state. Writes are durable when the promise resolves. */
+export interface Journal extends HashCache {
+  /** Every synced entry, keyed by path. */
+  loadSynced(): Promise<Map<string, SyncedEntry>>;
+  /** Records (or replaces) the synced state of one path; written only after its action succeeded. */
+  putSynced(entry: SyncedEntry): Promise<void>;
+  forgetSynced(path: string): Promise<void>;
+  /** Atomically applies many changes (e.g. a folder move). */
+  batch(changes: { readonly put?: readonly SyncedEntry[]; readonly forget?: readonly string[] }): Promise<void>;
+  loadRetries(): Promise<Map<string, RetryRecord>>;
+  putRetry(record: RetryRecord): Promise<void>;
+  clearRetry(path: string): Promise<void>;
+  /** Small versioned key/value settings (e.g. endpoint capabilities, sync-root id). */
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Cached content hash of one local file, valid while (inode, size, mtime, ctime) are unchanged. */
+export interface HashCacheEntry {
+  readonly path: string;
+  readonly inode: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+  /** Hex MD5 of the content. */
+  readonly md5: string;
+}
+
+/** Persistent hash cache so an unchanged file is never read twice (lives in the journal database). */
+export interface HashCache {
+  loadHashes(): Promise<Map<string, HashCacheEntry>>;
+  /** Replaces the whole cache with what the last full scan saw (drops vanished paths). */
+  replaceHashes(entries: Iterable<HashCacheEntry>): Promise<void>;
+}
