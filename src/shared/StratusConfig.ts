@@ -49,18 +49,13 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** An absolute http(s) URL with a host: checked by shape, since this layer has no URL class. */
+const HTTP_URL = /^https?:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?(\/[^\s]*)?$/;
+
 function checkUrl(errors: string[], field: string, value: unknown, required: boolean): void {
   if (value === undefined && !required) return;
-  if (typeof value !== 'string') {
-    errors.push(`${field} must be a URL string`);
-    return;
-  }
-  try {
-    const url = new URL(value);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') errors.push(`${field} must be an http(s) URL, got "${value}"`);
-  } catch {
-    errors.push(`${field} is not a valid URL: "${value}"`);
-  }
+  if (typeof value !== 'string') errors.push(`${field} must be a URL string`);
+  else if (!HTTP_URL.test(value)) errors.push(`${field} must be an http(s) URL such as https://example.com, got "${value}"`);
 }
 
 function checkString(errors: string[], field: string, value: unknown, required: boolean): void {

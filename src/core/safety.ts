@@ -1,0 +1,76 @@
+/**
+ * Safety rails that run on a finished plan, before anything happens
+ * (SCENARIOS 37–39, 42). They never change the plan; they stop it with a
+ * message naming the direction and the count, until the user confirms:
+ *   - an empty local snapshot against a non-empty journal (sync folder emptied
+ *     or a drive not mounted) must not turn into "delete everything remotely";
+ *   - an empty remote listing against a non-empty journal (bucket or prefix
+ *     replaced) must not turn into "delete everything locally";
+ *   - more deletes in one direction than the threshold (default: over 500
+ *     files, or over half of the synced files once more than 10 are involved).
+ * Renames are moves, not deletes, so a renamed folder never trips the guard.
+ */
+import type { ReconcileInput } from './reconcile.js';
+import type { Action, SafetyStop } from './plan.js';
+
+export interface SafetyPolicy {
+  /** The user confirmed this run's deletes (`--confirm-deletes`). */
+  readonly confirmDeletes?: boolean;
+  /** @default 500 */
+  readonly maxDeletes?: number;
+  /** @default 0.5 */
+  readonly maxDeleteRatio?: number;
+  /** The ratio rule applies only above this many deletes, so deleting 2 of 3 files just works. @default 10 */
+  readonly ratioFloor?: number;
+}
+
+function plural(n: number, word: string): string {
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export function checkSafety(actions: readonly Action[], input: ReconcileInput, policy: SafetyPolicy): SafetyStop | undefined {
+  if (policy.confirmDeletes === true) return undefined;
+  const syncedFiles = [...input.synced.values()].filter((s) => s.kind === 'file').length;
+  const remoteDeletes = actions.filter((a) => a.type === 'deleteRemote').length;
+  const localDeletes = actions.filter((a) => a.type === 'deleteLocal').length;
+
+  if (syncedFiles > 0 && input.local.entries.size === 0 && remoteDeletes > 0) {
+    return {
+      code: 'local-root-empty',
+      direction: 'remote',
+      count: remoteDeletes,
+      message:
+        `The sync folder is empty, but it held ${plural(syncedFiles, 'synced file')}. Stratus stopped instead of ` +
+        `deleting ${plural(remoteDeletes, 'file')} on the server. If you emptied the folder on purpose, run again with --confirm-deletes.`,
+    };
+  }
+  if (syncedFiles > 0 && input.remote.entries.size === 0 && localDeletes > 0) {
+    return {
+      code: 'remote-empty',
+      direction: 'local',
+      count: localDeletes,
+      message:
+        `The server has no files under your prefix, but it held ${plural(syncedFiles, 'synced file')} (was the bucket ` +
+        `replaced or emptied?). Stratus stopped instead of deleting ${plural(localDeletes, 'file')} on this computer. ` +
+        'If that is intended, run again with --confirm-deletes.',
+    };
+  }
+  const maxDeletes = policy.maxDeletes ?? 500;
+  const ratio = policy.maxDeleteRatio ?? 0.5;
+  const floor = policy.ratioFloor ?? 10;
+  for (const [direction, count] of [['remote', remoteDeletes], ['local', localDeletes]] as const) {
+    const tooMany = count > maxDeletes || (count > floor && count > syncedFiles * ratio);
+    if (tooMany) {
+      const where = direction === 'remote' ? 'on the server' : 'on this computer';
+      return {
+        code: 'mass-delete',
+        direction,
+        count,
+        message:
+          `This run would delete ${plural(count, 'file')} ${where} (of ${plural(syncedFiles, 'synced file')}). ` +
+          'Stratus stopped to ask first. Check the folder, then run again with --confirm-deletes to go ahead.',
+      };
+    }
+  }
+  return undefined;
+}
