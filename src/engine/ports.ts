@@ -74,7 +74,12 @@ export interface RetryRecord {
   readonly lastError: string;
 }
 
-/** The journal of the last synced state. Writes are durable when the promise resolves. */
+/**
+ * The journal of the last synced state. A resolved write survives a killed process;
+ * a power loss may drop the last few (WAL, synchronous=NORMAL), which only makes
+ * the next run compare those paths afresh: identical content is recorded, never
+ * deleted or duplicated.
+ */
 export interface Journal extends HashCache {
   /** Every synced entry, keyed by path. */
   loadSynced(): Promise<Map<string, SyncedEntry>>;

@@ -1,0 +1,389 @@
+/**
+ * SqliteJournal: the engine's `Journal` (and its `HashCache`) on Node 24's
+ * built-in `node:sqlite`. One file per sync root holds the synced tree (the
+ * last state both sides agreed on), the retry queue's bookkeeping, the local
+ * hash cache and a few settings. It emits nothing; every failure surfaces as a
+ * `StratusError` with a `journal-*` code.
+ *
+ * `node:sqlite` rather than better-sqlite3: no native module (no install
+ * script, no rebuild against Electron's ABI — Electron 45 embeds Node 24) at
+ * comparable speed (see TOOLCHAIN-NOTES.md).
+ *
+ * The API is synchronous; each async method does its work in one synchronous
+ * step of at most one transaction, so the event loop is never held longer than
+ * that and calls cannot interleave inside a transaction.
+ */
+import { chmod, mkdir, open as openFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from 'node:sqlite';
+import type { EntryKind, SyncedEntry } from '../../core/model.js';
+import { StratusError } from '../../core/StratusError.js';
+import type { HashCacheEntry, Journal, RetryRecord } from '../ports.js';
+import { BadRowError, describeError, toJournalError } from './journalErrors.js';
+import { JOURNAL_SCHEMA_VERSION, prepareJournalDatabase, rollbackQuietly } from './journalSchema.js';
+
+export { JOURNAL_SCHEMA_VERSION };
+
+export interface SqliteJournalOptions {
+  /**
+   * How long a statement waits for another connection's lock before failing
+   * with `journal-busy` (SQLite `busy_timeout`, in ms).
+   * @default 5000
+   */
+  readonly busyTimeoutMs?: number;
+}
+
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+const SYNCED_COLUMNS =
+  'path, kind, local_size, local_mtime_ms, local_inode, remote_key, remote_etag, remote_size, md5';
+
+/** Every statement the journal runs, prepared once per connection. */
+class Statements {
+  readonly selectSynced: StatementSync;
+  readonly upsertSynced: StatementSync;
+  readonly deleteSynced: StatementSync;
+  readonly selectRetries: StatementSync;
+  readonly upsertRetry: StatementSync;
+  readonly deleteRetry: StatementSync;
+  readonly selectMeta: StatementSync;
+  readonly upsertMeta: StatementSync;
+  readonly selectHashes: StatementSync;
+  readonly selectHashPaths: StatementSync;
+  readonly upsertHash: StatementSync;
+  readonly deleteHash: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    this.selectSynced = db.prepare(`SELECT ${SYNCED_COLUMNS} FROM synced`);
+    this.upsertSynced = db.prepare(
+      `INSERT INTO synced (${SYNCED_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (path) DO UPDATE SET
+         kind = excluded.kind, local_size = excluded.local_size,
+         local_mtime_ms = excluded.local_mtime_ms, local_inode = excluded.local_inode,
+         remote_key = excluded.remote_key, remote_etag = excluded.remote_etag,
+         remote_size = excluded.remote_size, md5 = excluded.md5`,
+    );
+    this.deleteSynced = db.prepare('DELETE FROM synced WHERE path = ?');
+    this.selectRetries = db.prepare('SELECT path, attempts, next_attempt_at, last_error FROM retry');
+    this.upsertRetry = db.prepare(
+      `INSERT INTO retry (path, attempts, next_attempt_at, last_error) VALUES (?, ?, ?, ?)
+       ON CONFLICT (path) DO UPDATE SET
+         attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at,
+         last_error = excluded.last_error`,
+    );
+    this.deleteRetry = db.prepare('DELETE FROM retry WHERE path = ?');
+    this.selectMeta = db.prepare('SELECT value FROM meta WHERE key = ?');
+    this.upsertMeta = db.prepare(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    );
+    this.selectHashes = db.prepare('SELECT path, inode, size, mtime_ms, ctime_ms, md5 FROM hash_cache');
+    this.selectHashPaths = db.prepare('SELECT path FROM hash_cache');
+    // The WHERE clause skips unchanged rows, so a full scan that finds nothing
+    // new rewrites no pages (the WAL stays small on every periodic rescan).
+    this.upsertHash = db.prepare(
+      `INSERT INTO hash_cache (path, inode, size, mtime_ms, ctime_ms, md5) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (path) DO UPDATE SET
+         inode = excluded.inode, size = excluded.size, mtime_ms = excluded.mtime_ms,
+         ctime_ms = excluded.ctime_ms, md5 = excluded.md5
+       WHERE inode IS NOT excluded.inode OR size IS NOT excluded.size
+          OR mtime_ms IS NOT excluded.mtime_ms OR ctime_ms IS NOT excluded.ctime_ms
+          OR md5 IS NOT excluded.md5`,
+    );
+    this.deleteHash = db.prepare('DELETE FROM hash_cache WHERE path = ?');
+  }
+}
+
+export class SqliteJournal implements Journal {
+  /** Undefined once closed. */
+  private db: DatabaseSync | undefined;
+  private readonly statements: Statements;
+
+  private constructor(
+    db: DatabaseSync,
+    /** Absolute path of the database file, for messages. */
+    readonly file: string,
+  ) {
+    this.db = db;
+    this.statements = new Statements(db);
+  }
+
+  /**
+   * Opens (creating if needed) the journal at `file`: parent folders are
+   * created, the file is made private to the user (0600; SQLite gives its
+   * `-wal` and `-shm` files the same mode), the schema is migrated to
+   * {@link JOURNAL_SCHEMA_VERSION} and checked with `PRAGMA quick_check`.
+   *
+   * @throws StratusError `journal-too-new` (the file is left untouched),
+   *   `journal-corrupt`, `journal-busy` or `journal-io`, all fatal.
+   */
+  static async open(file: string, options: SqliteJournalOptions = {}): Promise<SqliteJournal> {
+    const absolute = path.resolve(file);
+    try {
+      await mkdir(path.dirname(absolute), { recursive: true, mode: 0o700 });
+      // Create the file ourselves so it is born 0600 (SQLite would use 0644 minus umask);
+      // chmod narrows a file an older build or the user created with a wider mode (POSIX; Windows uses ACLs).
+      const handle = await openFile(absolute, 'a', 0o600);
+      const { mode } = await handle.stat();
+      await handle.close();
+      if ((mode & 0o077) !== 0 && process.platform !== 'win32') await chmod(absolute, 0o600);
+    } catch (error) {
+      throw new StratusError(
+        'journal-io',
+        `Stratus cannot create its sync journal at ${absolute}: ${describeError(error)}. ` +
+          'Check that the folder exists and that you may write to it, then try again.',
+        { severity: 'fatal', cause: error },
+      );
+    }
+
+    let db: DatabaseSync;
+    try {
+      db = new DatabaseSync(absolute, {
+        // sqlite3_busy_timeout, i.e. PRAGMA busy_timeout: wait for another connection's lock instead of failing at once.
+        timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
+        enableForeignKeyConstraints: true,
+      });
+    } catch (error) {
+      throw toJournalError(error, absolute, 'open');
+    }
+    try {
+      prepareJournalDatabase(db, absolute);
+      return new SqliteJournal(db, absolute);
+    } catch (error) {
+      closeQuietly(db);
+      throw toJournalError(error, absolute, 'open');
+    }
+  }
+
+  async loadSynced(): Promise<Map<string, SyncedEntry>> {
+    return this.read('read the synced state', (s) => {
+      const result = new Map<string, SyncedEntry>();
+      for (const row of s.selectSynced.iterate()) {
+        const entry = syncedFromRow(row);
+        result.set(entry.path, entry);
+      }
+      return result;
+    });
+  }
+
+  async putSynced(entry: SyncedEntry): Promise<void> {
+    this.write('record the synced state', (s) => {
+      s.upsertSynced.run(...syncedParams(entry));
+    }, entry.path);
+  }
+
+  async forgetSynced(entryPath: string): Promise<void> {
+    this.write('forget the synced state', (s) => {
+      s.deleteSynced.run(entryPath);
+    }, entryPath);
+  }
+
+  async batch(changes: { readonly put?: readonly SyncedEntry[]; readonly forget?: readonly string[] }): Promise<void> {
+    this.transaction('record a batch of synced states', (s) => {
+      // Forget first so a batch that moves a folder can re-put a path it also forgets.
+      for (const forgotten of changes.forget ?? []) s.deleteSynced.run(forgotten);
+      for (const entry of changes.put ?? []) s.upsertSynced.run(...syncedParams(entry));
+    });
+  }
+
+  async loadRetries(): Promise<Map<string, RetryRecord>> {
+    return this.read('read the retry queue', (s) => {
+      const result = new Map<string, RetryRecord>();
+      for (const row of s.selectRetries.iterate()) {
+        const record: RetryRecord = {
+          path: text(row, 'path'),
+          attempts: num(row, 'attempts'),
+          nextAttemptAt: num(row, 'next_attempt_at'),
+          lastError: text(row, 'last_error'),
+        };
+        result.set(record.path, record);
+      }
+      return result;
+    });
+  }
+
+  async putRetry(record: RetryRecord): Promise<void> {
+    this.write('record a retry', (s) => {
+      s.upsertRetry.run(record.path, record.attempts, record.nextAttemptAt, record.lastError);
+    }, record.path);
+  }
+
+  async clearRetry(entryPath: string): Promise<void> {
+    this.write('clear a retry', (s) => {
+      s.deleteRetry.run(entryPath);
+    }, entryPath);
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    return this.read('read a setting', (s) => {
+      const row = s.selectMeta.get(key);
+      return row === undefined ? undefined : text(row, 'value');
+    });
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    this.write('save a setting', (s) => {
+      s.upsertMeta.run(key, value);
+    });
+  }
+
+  async loadHashes(): Promise<Map<string, HashCacheEntry>> {
+    return this.read('read the hash cache', (s) => {
+      const result = new Map<string, HashCacheEntry>();
+      for (const row of s.selectHashes.iterate()) {
+        const entry: HashCacheEntry = {
+          path: text(row, 'path'),
+          inode: num(row, 'inode'),
+          size: num(row, 'size'),
+          mtimeMs: num(row, 'mtime_ms'),
+          ctimeMs: num(row, 'ctime_ms'),
+          md5: text(row, 'md5'),
+        };
+        result.set(entry.path, entry);
+      }
+      return result;
+    });
+  }
+
+  async replaceHashes(entries: Iterable<HashCacheEntry>): Promise<void> {
+    this.transaction('save the hash cache', (s) => {
+      // Upsert what the scan saw, then delete what it did not: unchanged rows cost no write.
+      const vanished = new Set<string>();
+      for (const row of s.selectHashPaths.iterate()) vanished.add(text(row, 'path'));
+      for (const e of entries) {
+        s.upsertHash.run(e.path, e.inode, e.size, e.mtimeMs, e.ctimeMs, e.md5);
+        vanished.delete(e.path);
+      }
+      for (const gone of vanished) s.deleteHash.run(gone);
+    });
+  }
+
+  /** Closes the database (checkpointing the WAL into the main file). Safe to call twice. */
+  async close(): Promise<void> {
+    const db = this.db;
+    if (db === undefined) return;
+    this.db = undefined;
+    try {
+      // SQLite's advice for long-lived connections: refresh planner statistics on close; cheap when nothing changed.
+      db.exec('PRAGMA optimize');
+    } catch {
+      // Only an optimisation: a failure here must not keep the file open.
+    }
+    try {
+      db.close();
+    } catch (error) {
+      throw toJournalError(error, this.file, 'close');
+    }
+  }
+
+  private requireOpen(): DatabaseSync {
+    if (this.db === undefined) {
+      throw new StratusError(
+        'journal-closed',
+        `The sync journal at ${this.file} was used after it was closed. This is a bug in Stratus; restart it.`,
+        { severity: 'fatal' },
+      );
+    }
+    return this.db;
+  }
+
+  /** One read statement (SQLite wraps it in its own read transaction). */
+  private read<T>(action: string, work: (s: Statements) => T): T {
+    this.requireOpen();
+    try {
+      return work(this.statements);
+    } catch (error) {
+      throw toJournalError(error, this.file, action);
+    }
+  }
+
+  /** One write statement, committed on its own (autocommit). */
+  private write(action: string, work: (s: Statements) => void, entryPath?: string): void {
+    this.requireOpen();
+    try {
+      work(this.statements);
+    } catch (error) {
+      throw toJournalError(error, this.file, action, entryPath);
+    }
+  }
+
+  /**
+   * Runs `work` in one IMMEDIATE transaction: the write lock is taken up front,
+   * so a concurrent writer waits (busy_timeout) at BEGIN instead of failing
+   * half-way; any error rolls everything back.
+   */
+  private transaction(action: string, work: (s: Statements) => void): void {
+    const db = this.requireOpen();
+    try {
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        work(this.statements);
+        db.exec('COMMIT');
+      } catch (error) {
+        rollbackQuietly(db);
+        throw error;
+      }
+    } catch (error) {
+      throw toJournalError(error, this.file, action);
+    }
+  }
+}
+
+function syncedParams(entry: SyncedEntry): SQLInputValue[] {
+  return [
+    entry.path,
+    entry.kind,
+    entry.local.size,
+    entry.local.mtimeMs,
+    entry.local.inode ?? null,
+    entry.remote.key,
+    entry.remote.etag,
+    entry.remote.size,
+    entry.md5 ?? null,
+  ];
+}
+
+function syncedFromRow(row: Record<string, SQLOutputValue>): SyncedEntry {
+  const kind = text(row, 'kind');
+  if (kind !== 'file' && kind !== 'folder') throw new BadRowError(`kind '${kind}'`);
+  const inode = optionalNum(row, 'local_inode');
+  const md5 = optionalText(row, 'md5');
+  return {
+    path: text(row, 'path'),
+    kind: kind satisfies EntryKind,
+    local: {
+      size: num(row, 'local_size'),
+      mtimeMs: num(row, 'local_mtime_ms'),
+      ...(inode === undefined ? {} : { inode }),
+    },
+    remote: { key: text(row, 'remote_key'), etag: text(row, 'remote_etag'), size: num(row, 'remote_size') },
+    ...(md5 === undefined ? {} : { md5 }),
+  };
+}
+
+function text(row: Record<string, SQLOutputValue>, column: string): string {
+  const value = row[column];
+  if (typeof value !== 'string') throw new BadRowError(`${column} is ${typeof value}, expected text`);
+  return value;
+}
+
+function num(row: Record<string, SQLOutputValue>, column: string): number {
+  const value = row[column];
+  if (typeof value !== 'number') throw new BadRowError(`${column} is ${typeof value}, expected a number`);
+  return value;
+}
+
+function optionalText(row: Record<string, SQLOutputValue>, column: string): string | undefined {
+  return row[column] === null ? undefined : text(row, column);
+}
+
+function optionalNum(row: Record<string, SQLOutputValue>, column: string): number | undefined {
+  return row[column] === null ? undefined : num(row, column);
+}
+
+function closeQuietly(db: DatabaseSync): void {
+  try {
+    db.close();
+  } catch {
+    // Already failing; the error that brought us here is reported instead.
+  }
+}
