@@ -19,7 +19,7 @@
  * a local rename (SCENARIOS 12–14). Safety checks (safety.ts) run last.
  */
 import { conflictPath } from './conflictName.js';
-import { caseFoldKey, pathToKey } from './keys.js';
+import { ancestors, caseFoldKey, pathToKey } from './keys.js';
 import type { EntryKind, LocalEntry, LocalSnapshot, RemoteEntry, RemoteSnapshot, SyncedEntry } from './model.js';
 import type { LocalOs } from './names.js';
 import { phaseOf, type Action, type Plan } from './plan.js';
@@ -114,8 +114,10 @@ export function reconcile(input: ReconcileInput, policy: ReconcilePolicy): Plan 
 
   // Ignored and protected paths first: an ignored path's journal row is dropped,
   // so hiding a file is never a delete (SCENARIOS 40); a protected one is untouched.
+  // A folder the scanner could not list protects everything below it, too.
+  const isProtected = (path: string): boolean => protectedPaths.has(path) || ancestors(path).some((a) => protectedPaths.has(a));
   for (const path of allPaths) {
-    if (protectedPaths.has(path)) {
+    if (isProtected(path)) {
       handled.add(path);
       continue;
     }

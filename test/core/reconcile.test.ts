@@ -300,4 +300,15 @@ describe('reconcile: time and safety', () => {
     a.local.delete('locked.xlsx'); // the scanner could not read it, so it is not in the snapshot
     expect(a.plan({ unsettled: new Set(['locked.xlsx']) }).actions).toEqual([]);
   });
+
+  it('leaves everything under a folder it could not list alone (36, 37)', () => {
+    const { a, b } = world();
+    a.write('private/one.txt', '1');
+    a.write('private/deep/two.txt', '2');
+    a.write('other.txt', 'o');
+    syncUntilQuiet([a, b]);
+    a.remove('private'); // unreadable folder: the scanner saw nothing inside it
+    a.mkdirp('private');
+    expect(a.plan({ unsettled: new Set(['private']) }).actions).toEqual([]);
+  });
 });

@@ -1,0 +1,119 @@
+/**
+ * Content hashing of one local file for discovery: streaming MD5 (1 MiB reads,
+ * so memory stays flat for any file size) plus a stability check, so a file
+ * that is being written while we read it is never recorded with a hash of
+ * half-old, half-new bytes (SCENARIOS 28, 35).
+ *
+ * Emits nothing; returns an outcome the scanner turns into an entry, an item
+ * problem, or an "unsettled" path. Only an abort is thrown.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, type Stats } from 'node:fs';
+import { lstat } from 'node:fs/promises';
+import { errnoCode } from './fsErrors.js';
+
+/** Read size: large enough that syscalls do not dominate, small enough for 4 parallel hashes to stay at a few MiB. */
+export const HASH_CHUNK_BYTES = 1024 * 1024;
+/** Smallest read buffer: a stream allocates a fresh buffer of its full size per read, which for 1 MiB costs more than hashing a small file. */
+const MIN_CHUNK_BYTES = 64 * 1024;
+
+/** The stat fields the hash cache keys on: any change in them means the content may have changed. */
+export interface FileIdentity {
+  readonly inode: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+}
+
+export type HashOutcome =
+  | { readonly kind: 'hashed'; readonly md5: string; readonly identity: FileIdentity }
+  /** Still changing after a second read. */
+  | { readonly kind: 'changing' }
+  /** Gone, or no longer a regular file, since it was listed (e.g. an editor's delete + recreate). */
+  | { readonly kind: 'vanished' }
+  | { readonly kind: 'unreadable'; readonly code: string };
+
+/** Ten years: beyond that an mtime is a broken clock or a corrupt entry, but still a stable value. */
+const TEN_YEARS_MS = 10 * 365.25 * 24 * 3600 * 1000;
+
+/**
+ * A time the disk reported, made safe to store and compare: a non-finite value
+ * (NaN from a corrupt entry) becomes 0. Negative and far-future values are kept
+ * as reported: they are stable, so comparing them with the journal's copy does
+ * not cause endless re-uploads (SCENARIOS 25).
+ */
+export function safeTimeMs(value: number): number {
+  return Number.isFinite(value) ? value : 0;
+}
+
+/** True for an mtime a person would call wrong (before 1970 or over ten years ahead); used for logging only. */
+export function isImplausibleTime(ms: number, now = Date.now()): boolean {
+  return !Number.isFinite(ms) || ms < 0 || ms > now + TEN_YEARS_MS;
+}
+
+export function identityOf(stats: Stats): FileIdentity {
+  return {
+    inode: stats.ino,
+    size: stats.size,
+    mtimeMs: safeTimeMs(stats.mtimeMs),
+    ctimeMs: safeTimeMs(stats.ctimeMs),
+  };
+}
+
+export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
+  return a.inode === b.inode && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
+}
+
+/**
+ * Hex MD5 of a file's content, read in chunks of at most 1 MiB. Throws the fs
+ * error, or the signal's reason on abort.
+ * @param sizeHint expected size: a small file gets a buffer just big enough (min 64 KiB), not 1 MiB.
+ */
+export async function md5File(absPath: string, signal?: AbortSignal, sizeHint = HASH_CHUNK_BYTES): Promise<string> {
+  const hash = createHash('md5');
+  const highWaterMark = Math.min(HASH_CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, sizeHint + 1));
+  const stream = createReadStream(absPath, { highWaterMark });
+  // Breaking out of (or throwing inside) for-await destroys the stream, closing the file.
+  for await (const chunk of stream) {
+    signal?.throwIfAborted();
+    hash.update(chunk as Buffer);
+  }
+  return hash.digest('hex');
+}
+
+/** Errors meaning "this path is no longer the regular file we listed". */
+const VANISHED = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
+
+/**
+ * Hashes a file and checks its identity did not change while it was read
+ * (compared by lstat before and after, so a replacement by rename is caught as
+ * well as an in-place write). A change means one more attempt with fresh
+ * stats; a second change gives up with `changing`.
+ *
+ * @param listed the stats the scanner saw, used as "before" for the first
+ *   attempt to save a syscall; if they are stale the first attempt simply fails.
+ */
+export async function hashStableFile(
+  absPath: string,
+  listed: Stats,
+  signal: AbortSignal | undefined,
+): Promise<HashOutcome> {
+  let before = listed;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      if (attempt > 0) before = await lstat(absPath);
+      if (!before.isFile()) return { kind: 'vanished' };
+      const md5 = await md5File(absPath, signal, before.size);
+      const after = await lstat(absPath);
+      if (!after.isFile()) return { kind: 'vanished' };
+      const identity = identityOf(after);
+      if (sameIdentity(identityOf(before), identity)) return { kind: 'hashed', md5, identity };
+    } catch (error) {
+      if (signal?.aborted === true) throw signal.reason;
+      const code = errnoCode(error);
+      if (VANISHED.has(code)) return { kind: 'vanished' };
+      return { kind: 'unreadable', code };
+    }
+  }
+  return { kind: 'changing' };
+}
