@@ -25,8 +25,12 @@ export type Action =
   | { readonly type: 'deleteRemoteFolder'; readonly path: string; readonly key: string; readonly etag: string }
   /** Removes the local folder only if it is empty when the action runs. */
   | { readonly type: 'deleteLocalFolder'; readonly path: string }
-  /** Server-side rename (copy + delete) mirroring a local rename; no re-upload. */
-  | { readonly type: 'moveRemote'; readonly path: string; readonly from: string; readonly fromKey: string; readonly key: string; readonly etag: string; readonly md5: string; readonly size: number; readonly local: SyncedEntry['local'] }
+  /**
+   * Server-side rename (copy + delete), no re-upload. With `local`, it mirrors a
+   * local rename and the journal records the new path as synced; without, it
+   * moves a server file aside for a conflict and the next run downloads it.
+   */
+  | { readonly type: 'moveRemote'; readonly path: string; readonly from: string; readonly fromKey: string; readonly key: string; readonly etag: string; readonly md5: string; readonly size: number; readonly local?: SyncedEntry['local'] }
   /**
    * Local rename mirroring a remote rename (`remote` is the object it mirrors, and
    * the journal records exactly that version), or making room for a conflict.

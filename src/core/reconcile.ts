@@ -147,7 +147,8 @@ export function reconcile(input: ReconcileInput, policy: ReconcilePolicy): Plan 
       push({ type: 'forget', path });
     } else if ((lc === 'unchanged' || lc === 'absent') && (rc === 'unchanged' || rc === 'absent')) {
       // In sync; refresh the journal row when only metadata moved (touch, re-upload).
-      if (l !== undefined && r !== undefined && s !== undefined) {
+      // Folders have no content or times worth recording.
+      if (l !== undefined && r !== undefined && s !== undefined && l.kind === 'file') {
         const fresh = syncedEntry(l, r, l.md5 ?? s.md5);
         if (JSON.stringify(fresh) !== JSON.stringify(s)) push({ type: 'record', path, entry: fresh });
       }
@@ -230,7 +231,7 @@ export function reconcile(input: ReconcileInput, policy: ReconcilePolicy): Plan 
         const key = keyFor(copy, false);
         if (key === undefined) return;
         planned.add(copy);
-        push({ type: 'moveRemote', path: copy, from: path, fromKey: r.key, key, etag: r.etag, md5: r.md5 ?? '', size: r.size, local: { size: 0, mtimeMs: 0 } });
+        push({ type: 'moveRemote', path: copy, from: path, fromKey: r.key, key, etag: r.etag, md5: r.md5 ?? '', size: r.size });
         const folderKey = keyFor(path, true);
         if (folderKey !== undefined) push({ type: 'createRemoteFolder', path, key: folderKey });
       }

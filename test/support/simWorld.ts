@@ -257,7 +257,7 @@ export class SimClient {
         this.remote.put(a.key, source.content);
         remote.delete(a.fromKey);
         this.journal.delete(a.from);
-        if (this.local.get(a.path)?.kind === 'file') this.record(a.path, a.key, 'file');
+        if (a.local !== undefined) this.record(a.path, a.key, 'file');
         return true;
       }
       case 'moveLocal': {

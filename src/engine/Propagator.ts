@@ -1,0 +1,384 @@
+/**
+ * Propagate: executes a Plan, phase by phase (core/plan.ts PHASES), through a
+ * bounded queue, and commits each item's journal row only after its action
+ * succeeded. Every action first checks that the world still looks as it did
+ * when the plan was made: remote writes are conditional on ETags, local
+ * deletes and renames on the expected size and mtime, downloads never replace
+ * a file that changed since the scan. A failed item gets a retry row (backoff
+ * with jitter) and never aborts the run; only a fatal error (e.g. the journal's
+ * disk failing) does.
+ *
+ * Emits nothing; returns counts, item errors and whether another run should
+ * follow (something changed underneath this one).
+ */
+import { randomUUID } from 'node:crypto';
+import { lstat, mkdir, readdir, rename, rm, rmdir, stat, statfs, utimes } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import PQueue from 'p-queue';
+import { pathToKey } from '../core/keys.js';
+import type { SyncedEntry } from '../core/model.js';
+import type { LocalOs } from '../core/names.js';
+import { PHASES, type Action, type Plan } from '../core/plan.js';
+import { StratusError, isStratusError } from '../core/StratusError.js';
+import { md5File } from './local/hashFile.js';
+import { ENGINE_TEMP_PREFIX, type IgnoreRules } from './local/IgnoreRules.js';
+import type { Logger } from './logger.js';
+import type { Journal, RemoteObjectInfo, RemoteStore } from './ports.js';
+import { isRetryable, retryAfterMs } from './remote/s3Errors.js';
+import { nextAttemptDelayMs } from './retryPolicy.js';
+import type { ItemError, SyncCounts } from './SyncResult.js';
+
+export interface PropagatorOptions {
+  readonly root: string;
+  readonly prefix: string;
+  readonly os: LocalOs;
+  readonly remote: RemoteStore;
+  readonly journal: Journal;
+  /** The journal as it was when the plan was made. */
+  readonly synced: ReadonlyMap<string, SyncedEntry>;
+  /** On-disk relative path for core paths whose disk name is not NFC (from the scan). */
+  readonly diskPaths: ReadonlyMap<string, string>;
+  readonly ignore: IgnoreRules;
+  /** Moves a file to the OS trash (local deletes are recoverable). */
+  readonly trash: (absolutePath: string) => Promise<void>;
+  readonly log: Logger;
+  /** Transfers in flight. @default 8 */
+  readonly concurrency?: number;
+  /** Downloads that would leave less free space than this are refused (SCENARIOS 41). @default 256 MiB */
+  readonly minFreeBytes?: number;
+  readonly signal?: AbortSignal;
+  readonly now?: () => number;
+  readonly random?: () => number;
+}
+
+export interface PropagateOutcome {
+  readonly counts: SyncCounts;
+  readonly errors: ItemError[];
+  readonly runAgain: boolean;
+}
+
+/** Codes that mean "the world moved since planning": the next plan resolves them, no backoff needed. */
+const REPLAN_CODES = new Set(['remote-changed', 'local-changed', 'remote-missing']);
+
+function localChanged(path: string): StratusError {
+  return new StratusError('local-changed', `"${path}" changed on this computer while Stratus was syncing it; it will be synced on the next pass.`, {
+    severity: 'soft',
+    path,
+  });
+}
+
+function errnoCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+}
+
+export class Propagator {
+  private readonly counts = { uploaded: 0, downloaded: 0, deletedLocal: 0, deletedRemote: 0, moved: 0, conflicts: 0, errors: 0 };
+  private readonly errors: ItemError[] = [];
+  private runAgain = false;
+  private readonly now: () => number;
+  private readonly random: () => number;
+
+  constructor(private readonly o: PropagatorOptions) {
+    this.now = o.now ?? Date.now;
+    this.random = o.random ?? Math.random;
+  }
+
+  async run(plan: Plan): Promise<PropagateOutcome> {
+    const retries = await this.o.journal.loadRetries();
+    for (const phase of PHASES) {
+      const actions = plan.actions.filter((a) => phase.includes(a.type));
+      if (actions.length === 0) continue;
+      // Folder deletions depend on their children going first, and renames may free
+      // names other renames need: those phases run one at a time, in plan order.
+      const sequential = phase.includes('deleteLocalFolder') || phase.includes('deleteRemoteFolder') || phase.includes('moveLocal');
+      const queue = new PQueue({ concurrency: sequential ? 1 : (this.o.concurrency ?? 8) });
+      let fatal: unknown;
+      for (const action of actions) {
+        const retry = retries.get(action.path);
+        if (retry !== undefined && retry.nextAttemptAt > this.now() && action.type !== 'problem') {
+          this.errors.push({ path: action.path, code: 'waiting-to-retry', message: `Waiting to retry "${action.path}": ${retry.lastError}`, retrying: true });
+          continue;
+        }
+        void queue.add(async () => {
+          if (fatal !== undefined || this.o.signal?.aborted === true) return;
+          try {
+            await this.execute(action);
+            if (retry !== undefined) await this.o.journal.clearRetry(action.path);
+          } catch (err) {
+            if (isStratusError(err) && err.severity === 'fatal') {
+              fatal = err;
+              queue.clear();
+              return;
+            }
+            await this.fail(action, err, retry?.attempts ?? 0);
+          }
+        });
+      }
+      await queue.onIdle();
+      if (fatal !== undefined) throw fatal;
+      this.o.signal?.throwIfAborted();
+    }
+    this.counts.errors = this.errors.filter((e) => e.code !== 'waiting-to-retry').length;
+    return { counts: { ...this.counts }, errors: this.errors, runAgain: this.runAgain };
+  }
+
+  private async fail(action: Action, err: unknown, attempts: number): Promise<void> {
+    const error = isStratusError(err)
+      ? err
+      : new StratusError('local-error', `Could not sync "${action.path}": ${err instanceof Error ? err.message : String(err)}`, { cause: err, path: action.path });
+    if (REPLAN_CODES.has(error.code)) {
+      this.runAgain = true;
+      this.errors.push({ path: action.path, code: error.code, message: error.message, retrying: true });
+      return;
+    }
+    const retrying = isRetryable(error);
+    const delay = nextAttemptDelayMs(attempts + 1, this.random, { atLeastMs: retryAfterMs(error) ?? 0 });
+    await this.o.journal.putRetry({ path: action.path, attempts: attempts + 1, nextAttemptAt: this.now() + delay, lastError: error.message });
+    this.errors.push({ path: action.path, code: error.code, message: error.message, retrying });
+    this.o.log.warn('item failed', { path: action.path, code: error.code, attempts: attempts + 1 });
+  }
+
+  private abs(path: string): string {
+    const disk = this.o.diskPaths.get(path) ?? path;
+    return join(this.o.root, ...disk.split('/'));
+  }
+
+  private async execute(a: Action): Promise<void> {
+    const { journal, remote } = this.o;
+    switch (a.type) {
+      case 'problem':
+        this.errors.push({ path: a.path, code: a.code, message: a.message, retrying: false });
+        return;
+      case 'forget':
+        return journal.forgetSynced(a.path);
+      case 'record':
+        return journal.putSynced(a.entry);
+      case 'upload': {
+        await this.upload(a.path, a.key, a.md5, { size: a.size, mtimeMs: a.mtimeMs }, a.ifMatch === undefined ? { ifNoneMatch: true } : { ifMatch: a.ifMatch });
+        this.counts.uploaded++;
+        return;
+      }
+      case 'download': {
+        await this.download(a.path, a.key, a.etag, a.size);
+        this.counts.downloaded++;
+        return;
+      }
+      case 'deleteRemote':
+      case 'deleteRemoteFolder': {
+        await this.deleteRemote(a.key, a.etag);
+        await journal.forgetSynced(a.path);
+        if (a.type === 'deleteRemote') this.counts.deletedRemote++;
+        return;
+      }
+      case 'deleteLocal': {
+        const file = this.abs(a.path);
+        await this.expectLocal(a.path, file, a.expected);
+        await this.o.trash(file);
+        await journal.forgetSynced(a.path);
+        this.counts.deletedLocal++;
+        return;
+      }
+      case 'createRemoteFolder': {
+        const { etag } = await remote.createFolderMarker(a.key);
+        await journal.putSynced(this.folderEntry(a.path, a.key, etag));
+        return;
+      }
+      case 'createLocalFolder': {
+        const dir = this.abs(a.path);
+        const existing = await lstat(dir).catch(() => undefined);
+        if (existing !== undefined && !existing.isDirectory()) throw localChanged(a.path);
+        await mkdir(dir, { recursive: true });
+        const key = pathToKey(a.path, this.o.prefix, this.o.os, true);
+        await journal.putSynced(this.folderEntry(a.path, key.ok ? key.key : '', ''));
+        return;
+      }
+      case 'deleteLocalFolder':
+        return this.deleteLocalFolder(a.path);
+      case 'moveRemote': {
+        await remote.copy(a.fromKey, a.key, { sourceEtag: a.etag, ifNoneMatch: true });
+        const info = await remote.head(a.key);
+        if (a.local !== undefined && info !== undefined) {
+          await journal.putSynced({ path: a.path, kind: 'file', local: a.local, remote: { key: a.key, etag: info.etag, size: info.size }, md5: a.md5 });
+        }
+        // Only after the copy is recorded: if this delete fails, the next run sees the old
+        // key as locally deleted and removes it; nothing is downloaded twice.
+        await this.deleteRemote(a.fromKey, a.etag);
+        await journal.forgetSynced(a.from);
+        this.counts.moved++;
+        return;
+      }
+      case 'moveLocal': {
+        const from = this.abs(a.from);
+        const to = this.abs(a.path);
+        await this.expectLocal(a.from, from, a.expected);
+        if (await exists(to)) throw localChanged(a.path);
+        await mkdir(dirname(to), { recursive: true });
+        await rename(from, to);
+        const put: SyncedEntry[] = [];
+        if (a.remote !== undefined) {
+          const st = await stat(to);
+          const md5 = this.o.synced.get(a.from)?.md5;
+          put.push({ path: a.path, kind: 'file', local: { size: st.size, mtimeMs: st.mtimeMs, inode: st.ino }, remote: a.remote, ...(md5 === undefined ? {} : { md5 }) });
+        }
+        await journal.batch({ forget: [a.from], put });
+        this.counts.moved++;
+        return;
+      }
+      case 'conflict':
+        return this.conflict(a);
+    }
+  }
+
+  private folderEntry(path: string, key: string, etag: string): SyncedEntry {
+    return { path, kind: 'folder', local: { size: 0, mtimeMs: 0 }, remote: { key, etag, size: 0 } };
+  }
+
+  /** Throws local-changed unless the file still has the size and mtime the plan saw. */
+  private async expectLocal(path: string, file: string, expected: { size: number; mtimeMs: number }): Promise<void> {
+    const st = await lstat(file).catch(() => undefined);
+    if (st === undefined || !st.isFile() || st.size !== expected.size || st.mtimeMs !== expected.mtimeMs) throw localChanged(path);
+  }
+
+  private async upload(path: string, key: string, md5: string, expected: { size: number; mtimeMs: number }, conditions: { ifMatch?: string; ifNoneMatch?: true }): Promise<void> {
+    const file = this.abs(path);
+    const st = await lstat(file).catch(() => undefined);
+    if (st === undefined || !st.isFile() || st.size !== expected.size || st.mtimeMs !== expected.mtimeMs) throw localChanged(path);
+    const { etag } = await this.o.remote.upload({
+      key,
+      filePath: file,
+      size: st.size,
+      md5,
+      mtimeMs: st.mtimeMs,
+      ...conditions,
+      ...(this.o.signal === undefined ? {} : { signal: this.o.signal }),
+    });
+    await this.o.journal.putSynced({
+      path,
+      kind: 'file',
+      local: { size: st.size, mtimeMs: st.mtimeMs, inode: st.ino },
+      remote: { key, etag, size: st.size },
+      md5,
+    });
+  }
+
+  /**
+   * Downloads into a temp file in the destination folder, then renames it into
+   * place: a half-written file never appears under the real name (SCENARIOS 32).
+   */
+  private async download(path: string, key: string, etag: string, size: number): Promise<RemoteObjectInfo> {
+    const dest = this.abs(path);
+    const dir = dirname(dest);
+    await mkdir(dir, { recursive: true });
+    await this.ensureSpace(path, dir, size);
+    const temp = join(dir, `${ENGINE_TEMP_PREFIX}${randomUUID()}`);
+    try {
+      const info = await this.o.remote.download({ key, ifMatch: etag, toFile: temp, ...(this.o.signal === undefined ? {} : { signal: this.o.signal }) });
+      await this.assertReplaceable(path, dest);
+      if (info.mtimeMs !== undefined && Number.isFinite(info.mtimeMs) && info.mtimeMs > 0) {
+        const seconds = info.mtimeMs / 1000;
+        await utimes(temp, seconds, seconds);
+      }
+      await rename(temp, dest);
+      const st = await stat(dest);
+      await this.o.journal.putSynced({
+        path,
+        kind: 'file',
+        local: { size: st.size, mtimeMs: st.mtimeMs, inode: st.ino },
+        remote: { key, etag: info.etag, size: info.size },
+        ...(info.md5 === undefined ? {} : { md5: info.md5 }),
+      });
+      return info;
+    } finally {
+      await rm(temp, { force: true });
+    }
+  }
+
+  /** A download may replace only a file that is as the journal last saw it. */
+  private async assertReplaceable(path: string, dest: string): Promise<void> {
+    const st = await lstat(dest).catch(() => undefined);
+    if (st === undefined) return;
+    const synced = this.o.synced.get(path);
+    if (st.isFile() && synced !== undefined && synced.kind === 'file' && st.size === synced.local.size && st.mtimeMs === synced.local.mtimeMs) return;
+    throw localChanged(path);
+  }
+
+  private async ensureSpace(path: string, dir: string, size: number): Promise<void> {
+    const floor = this.o.minFreeBytes ?? 256 * 1024 * 1024;
+    const fs = await statfs(dir).catch(() => undefined);
+    if (fs === undefined) return;
+    const free = Number(fs.bavail) * Number(fs.bsize);
+    if (free - size < floor) {
+      throw new StratusError(
+        'disk-full',
+        `Not enough free space to download "${path}" (${formatBytes(size)} needed, ${formatBytes(free)} free; Stratus keeps ${formatBytes(floor)} free). Free some space and it will be downloaded.`,
+        { severity: 'item', path },
+      );
+    }
+  }
+
+  private async deleteRemote(key: string, etag: string): Promise<void> {
+    try {
+      await this.o.remote.delete(key, etag === '' ? {} : { ifMatch: etag });
+    } catch (err) {
+      // Already gone is what we wanted.
+      if (isStratusError(err) && err.code === 'remote-missing') return;
+      throw err;
+    }
+  }
+
+  /** Removes an empty folder; OS junk files (ignored anyway) do not keep it alive. */
+  private async deleteLocalFolder(path: string): Promise<void> {
+    const dir = this.abs(path);
+    try {
+      await rmdir(dir);
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code === 'ENOENT') {
+        await this.o.journal.forgetSynced(path);
+        return;
+      }
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+      const children = await readdir(dir, { withFileTypes: true });
+      const junk = children.every((c) => c.isFile() && this.o.ignore.isIgnored(`${path}/${c.name}`, 'file') && !this.o.ignore.isEngineFile(`${path}/${c.name}`));
+      // Unsynced content inside: keep the folder (its new files are uploaded in this run).
+      if (!junk) return;
+      for (const child of children) await rm(join(dir, child.name), { force: true });
+      await rmdir(dir);
+    }
+    await this.o.journal.forgetSynced(path);
+  }
+
+  /**
+   * Both sides changed: the local version moves aside under the conflicted-copy
+   * name, the server's version takes the original name, and the copy is uploaded.
+   * If anything fails midway, the local version is already safe under its new name.
+   */
+  private async conflict(a: Extract<Action, { type: 'conflict' }>): Promise<void> {
+    const src = this.abs(a.path);
+    const copy = this.abs(a.conflictPath);
+    await this.expectLocal(a.path, src, a.expected);
+    if (await exists(copy)) throw localChanged(a.conflictPath);
+    await rename(src, copy);
+    await this.o.journal.forgetSynced(a.path);
+    this.counts.conflicts++;
+    await this.download(a.path, a.key, a.etag, a.size);
+    const st = await stat(copy);
+    const md5 = await md5File(copy, this.o.signal);
+    await this.upload(a.conflictPath, a.conflictKey, md5, { size: st.size, mtimeMs: st.mtimeMs }, { ifNoneMatch: true });
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return (await lstat(path).catch(() => undefined)) !== undefined;
+}
+
+function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}

@@ -1,0 +1,313 @@
+/**
+ * The SyncEngine: one sync folder against one remote prefix. A run is
+ * discovery (local scan and remote listing, side by side) → reconcile (the
+ * pure planner) → propagate (Propagator) → commit (journal rows per item).
+ * Discovery never transfers; a failed or partial listing throws before any
+ * plan exists, so it can never be read as "everything was deleted".
+ *
+ * Owns the sync folder while open: the lock file and the journal live in
+ * `<root>/.stratus/` (never synced). Emits one info log line per run.
+ */
+import { hostname } from 'node:os';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import PQueue from 'p-queue';
+import type { RemoteEntry, RemoteSnapshot, SyncedEntry } from '../core/model.js';
+import type { LocalOs } from '../core/names.js';
+import { summarize } from '../core/plan.js';
+import { reconcile } from '../core/reconcile.js';
+import { buildRemoteSnapshot, type ListedObject } from '../core/remoteSnapshot.js';
+import { StratusError, isStratusError } from '../core/StratusError.js';
+import { SqliteJournal } from './journal/SqliteJournal.js';
+import { ENGINE_FOLDER, IgnoreRules } from './local/IgnoreRules.js';
+import { scanLocal, type LocalScanResult } from './local/LocalScanner.js';
+import { createLoggerFactory, type Logger } from './logger.js';
+import type { Journal, RemoteStore, RetryRecord } from './ports.js';
+import { Propagator } from './Propagator.js';
+import { SyncRootLock } from './SyncRootLock.js';
+import { describeCounts, type SyncCounts, type SyncResult } from './SyncResult.js';
+
+export interface SyncLocation {
+  readonly endpoint?: string;
+  readonly bucket: string;
+  readonly prefix: string;
+}
+
+export interface SyncEngineOptions {
+  /** The sync folder; must exist. */
+  readonly root: string;
+  readonly remote: RemoteStore;
+  /** Where the folder syncs to; recorded in the journal so a folder is never silently re-pointed. */
+  readonly location: SyncLocation;
+  /** Shown in conflicted-copy names. @default os.hostname() */
+  readonly deviceName?: string;
+  /** Transfers in flight. @default 8 */
+  readonly concurrency?: number;
+  readonly log?: Logger;
+  /** Local deletes go here. @default the OS trash (the `trash` package) */
+  readonly trash?: (absolutePath: string) => Promise<void>;
+  /** Downloads never leave less free space than this. @default 256 MiB */
+  readonly minFreeBytes?: number;
+}
+
+export interface RunOptions {
+  /** Plan only: print what would happen, change nothing. */
+  readonly dryRun?: boolean;
+  /** The user confirmed deletes beyond the safety threshold. */
+  readonly confirmDeletes?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+export interface EngineStatus {
+  readonly root: string;
+  readonly location?: SyncLocation;
+  readonly syncedFiles: number;
+  readonly syncedFolders: number;
+  readonly retries: readonly RetryRecord[];
+  readonly lastRun?: { readonly at: string; readonly counts: SyncCounts; readonly stopped?: string };
+}
+
+const JOURNAL_FILE = 'journal.db';
+const META_LOCATION = 'location';
+const META_LAST_RUN = 'lastRun';
+
+export function localOs(platform: NodeJS.Platform = process.platform): LocalOs {
+  return platform === 'win32' ? 'windows' : platform === 'darwin' ? 'darwin' : 'linux';
+}
+
+async function requireFolder(root: string): Promise<void> {
+  const st = await stat(root).catch(() => undefined);
+  if (st === undefined) {
+    throw new StratusError('sync-root-missing', `The sync folder ${root} does not exist (was it moved, or is a drive unmounted?). Nothing was changed.`, { severity: 'fatal' });
+  }
+  if (!st.isDirectory()) {
+    throw new StratusError('sync-root-not-a-folder', `${root} is a file, not a folder; choose a folder to sync.`, { severity: 'fatal' });
+  }
+}
+
+/** Whether this disk folds letter case: create one name, look for the other. */
+async function probeCaseInsensitive(engineDir: string): Promise<boolean> {
+  const probe = join(engineDir, 'CaseProbe.tmp');
+  await writeFile(probe, '');
+  try {
+    return (await stat(join(engineDir, 'caseprobe.tmp')).catch(() => undefined)) !== undefined;
+  } finally {
+    await rm(probe, { force: true });
+  }
+}
+
+function sameLocation(a: SyncLocation, b: SyncLocation): boolean {
+  return (a.endpoint ?? '') === (b.endpoint ?? '') && a.bucket === b.bucket && a.prefix === b.prefix;
+}
+
+function describeLocation(l: SyncLocation): string {
+  return `s3://${l.bucket}/${l.prefix}${l.endpoint === undefined ? '' : ` at ${l.endpoint}`}`;
+}
+
+export class SyncEngine {
+  private running: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly options: SyncEngineOptions,
+    private readonly root: string,
+    private readonly journal: Journal,
+    private readonly lock: SyncRootLock,
+    private readonly os: LocalOs,
+    private readonly caseInsensitive: boolean,
+    private readonly log: Logger,
+  ) {}
+
+  static async open(options: SyncEngineOptions): Promise<SyncEngine> {
+    const root = resolve(options.root);
+    await requireFolder(root);
+    const engineDir = join(root, ENGINE_FOLDER);
+    await mkdir(engineDir, { recursive: true, mode: 0o700 });
+    const lock = await SyncRootLock.acquire(engineDir, root);
+    let journal: Journal | undefined;
+    try {
+      journal = await SqliteJournal.open(join(engineDir, JOURNAL_FILE));
+      const recorded = await journal.getMeta(META_LOCATION);
+      if (recorded === undefined) {
+        await journal.setMeta(META_LOCATION, JSON.stringify({ version: 1, ...options.location }));
+      } else {
+        const previous = JSON.parse(recorded) as SyncLocation;
+        if (!sameLocation(previous, options.location)) {
+          throw new StratusError(
+            'sync-root-other-location',
+            `${root} is already synced with ${describeLocation(previous)}, not ${describeLocation(options.location)}. Choose another folder (or remove ${engineDir} to start over with this one).`,
+            { severity: 'fatal' },
+          );
+        }
+      }
+      const caseInsensitive = await probeCaseInsensitive(engineDir);
+      const log = options.log ?? createLoggerFactory({ write: () => undefined })('engine');
+      return new SyncEngine(options, root, journal, lock, localOs(), caseInsensitive, log);
+    } catch (err) {
+      await journal?.close();
+      await lock.release();
+      throw err;
+    }
+  }
+
+  /** Reads the status without taking the lock (works while another process syncs). */
+  static async readStatus(rootPath: string): Promise<EngineStatus> {
+    const root = resolve(rootPath);
+    await requireFolder(root);
+    const file = join(root, ENGINE_FOLDER, JOURNAL_FILE);
+    if ((await stat(file).catch(() => undefined)) === undefined) return { root, syncedFiles: 0, syncedFolders: 0, retries: [] };
+    const journal = await SqliteJournal.open(file);
+    try {
+      const synced = await journal.loadSynced();
+      const location = await journal.getMeta(META_LOCATION);
+      const lastRun = await journal.getMeta(META_LAST_RUN);
+      const entries = [...synced.values()];
+      return {
+        root,
+        ...(location === undefined ? {} : { location: JSON.parse(location) as SyncLocation }),
+        syncedFiles: entries.filter((e) => e.kind === 'file').length,
+        syncedFolders: entries.filter((e) => e.kind === 'folder').length,
+        retries: [...(await journal.loadRetries()).values()],
+        ...(lastRun === undefined ? {} : { lastRun: JSON.parse(lastRun) as NonNullable<EngineStatus['lastRun']> }),
+      };
+    } finally {
+      await journal.close();
+    }
+  }
+
+  /** One sync pass. Runs never overlap: a second call waits for the first. */
+  runOnce(options: RunOptions = {}): Promise<SyncResult> {
+    const run = this.running.then(() => this.run(options));
+    this.running = run.catch(() => undefined);
+    return run;
+  }
+
+  private async run(options: RunOptions): Promise<SyncResult> {
+    const started = Date.now();
+    const { remote, location } = this.options;
+    const ignore = await IgnoreRules.load(this.root, { caseInsensitive: this.caseInsensitive });
+    const synced = await this.journal.loadSynced();
+    const [scan, listing] = await Promise.all([
+      scanLocal({
+        root: this.root,
+        os: this.os,
+        hashCache: this.journal,
+        ignore,
+        caseInsensitive: this.caseInsensitive,
+        log: this.log,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      }),
+      collect(remote.list(options.signal)),
+    ]);
+    const byKey = new Map<string, SyncedEntry>();
+    for (const entry of synced.values()) byKey.set(entry.remote.key, entry);
+    const internal = `${location.prefix}${ENGINE_FOLDER}/`;
+    const listed = buildRemoteSnapshot(listing, {
+      prefix: location.prefix,
+      os: this.os,
+      // A multipart or SSE-KMS ETag is no content MD5; the journal knows the MD5 of versions it synced.
+      md5ForEtag: (key, etag) => {
+        const known = byKey.get(key);
+        return known !== undefined && known.remote.etag === etag ? known.md5 : undefined;
+      },
+      isInternalKey: (key) => key.startsWith(internal),
+    });
+    const remoteSnapshot = await this.learnRemoteMd5s(listed, scan, synced, options.signal);
+    const plan = reconcile(
+      { local: scan.snapshot, remote: remoteSnapshot, synced },
+      {
+        prefix: location.prefix,
+        os: this.os,
+        caseInsensitive: this.caseInsensitive,
+        deviceName: this.options.deviceName ?? hostname(),
+        now: new Date(),
+        unsettled: scan.unsettled,
+        isIgnored: (path, kind) => ignore.isIgnored(path, kind),
+        ...(options.confirmDeletes === undefined ? {} : { confirmDeletes: options.confirmDeletes }),
+      },
+    );
+    const dryRun = options.dryRun === true;
+    if (dryRun || plan.stop !== undefined) {
+      const s = summarize(plan);
+      const counts: SyncCounts = { uploaded: 0, downloaded: 0, deletedLocal: 0, deletedRemote: 0, moved: 0, conflicts: 0, errors: s.problems };
+      if (plan.stop !== undefined && !dryRun) await this.recordRun(counts, plan.stop.code);
+      if (plan.stop !== undefined) this.log.warn('sync stopped by a safety rail', { code: plan.stop.code, direction: plan.stop.direction, count: plan.stop.count });
+      return { dryRun, plan, counts, errors: [], ...(plan.stop === undefined ? {} : { stopped: plan.stop }), runAgain: false, durationMs: Date.now() - started };
+    }
+    const propagator = new Propagator({
+      root: this.root,
+      prefix: location.prefix,
+      os: this.os,
+      remote,
+      journal: this.journal,
+      synced,
+      diskPaths: scan.diskPaths,
+      ignore,
+      trash: this.options.trash ?? moveToOsTrash,
+      log: this.log,
+      ...(this.options.concurrency === undefined ? {} : { concurrency: this.options.concurrency }),
+      ...(this.options.minFreeBytes === undefined ? {} : { minFreeBytes: this.options.minFreeBytes }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    const outcome = await propagator.run(plan);
+    await this.recordRun(outcome.counts);
+    this.log.info(describeCounts(outcome.counts), { durationMs: Date.now() - started, scanned: scan.stats.files, hashed: scan.hashed, listed: listing.length });
+    return { dryRun, plan, counts: outcome.counts, errors: outcome.errors, runAgain: outcome.runAgain, durationMs: Date.now() - started };
+  }
+
+  /**
+   * Learns the content MD5 of remote files whose ETag is not one (multipart,
+   * SSE-KMS) where "same content?" must be decided: a local file exists at the
+   * path and the remote version is not the one the journal knows. One HEAD each,
+   * for the few paths that need it; never for the whole listing.
+   */
+  private async learnRemoteMd5s(snapshot: RemoteSnapshot, scan: LocalScanResult, synced: ReadonlyMap<string, SyncedEntry>, signal?: AbortSignal): Promise<RemoteSnapshot> {
+    const needed = [...snapshot.entries.values()].filter((r) => {
+      if (r.kind !== 'file' || r.md5 !== undefined) return false;
+      const local = scan.snapshot.entries.get(r.path);
+      const s = synced.get(r.path);
+      return local?.kind === 'file' && (s === undefined || s.remote.etag !== r.etag);
+    });
+    if (needed.length === 0) return snapshot;
+    const entries = new Map(snapshot.entries);
+    const queue = new PQueue({ concurrency: 8 });
+    await Promise.all(
+      needed.map((r) =>
+        queue.add(async () => {
+          const info = await this.options.remote.head(r.key, signal);
+          if (info?.md5 !== undefined && info.etag === r.etag) entries.set(r.path, { ...r, md5: info.md5 } satisfies RemoteEntry);
+        }),
+      ),
+    );
+    return { entries, problems: snapshot.problems };
+  }
+
+  private async recordRun(counts: SyncCounts, stopped?: string): Promise<void> {
+    const lastRun = { at: new Date().toISOString(), counts, ...(stopped === undefined ? {} : { stopped }) };
+    await this.journal.setMeta(META_LAST_RUN, JSON.stringify(lastRun));
+  }
+
+  async close(): Promise<void> {
+    await this.running;
+    await this.journal.close();
+    await this.lock.release();
+  }
+}
+
+async function collect(objects: AsyncIterable<ListedObject>): Promise<ListedObject[]> {
+  const out: ListedObject[] = [];
+  for await (const object of objects) out.push(object);
+  return out;
+}
+
+/** Local deletes go to the OS trash, so a wrong delete is one click from undone. */
+async function moveToOsTrash(absolutePath: string): Promise<void> {
+  const { default: trash } = await import('trash');
+  try {
+    await trash(absolutePath, { glob: false });
+  } catch (err) {
+    throw new StratusError('trash-failed', `Could not move ${absolutePath} to the trash; it was left in place.`, {
+      severity: 'item',
+      cause: isStratusError(err) ? err.cause : err,
+    });
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * What one sync run reports: the CLI prints it (`--json` verbatim), the app
+ * shows it, and the run's one info log line is made from it.
+ */
+import type { Plan, SafetyStop } from '../core/plan.js';
+
+export interface ItemError {
+  readonly path: string;
+  readonly code: string;
+  readonly message: string;
+  /** Will be retried automatically (backoff) rather than needing the user. */
+  readonly retrying: boolean;
+}
+
+export interface SyncCounts {
+  readonly uploaded: number;
+  readonly downloaded: number;
+  readonly deletedLocal: number;
+  readonly deletedRemote: number;
+  readonly moved: number;
+  readonly conflicts: number;
+  readonly errors: number;
+}
+
+export interface SyncResult {
+  readonly dryRun: boolean;
+  readonly plan: Plan;
+  readonly counts: SyncCounts;
+  readonly errors: readonly ItemError[];
+  /** Set when a safety rail stopped the run before anything happened. */
+  readonly stopped?: SafetyStop;
+  /** Something changed underneath the run (e.g. a 412): another run should follow soon. */
+  readonly runAgain: boolean;
+  readonly durationMs: number;
+}
+
+/** "12 up, 3 down, 1 conflict, 0 errors" — the one line per run. */
+export function describeCounts(c: SyncCounts): string {
+  const parts = [`${c.uploaded} up`, `${c.downloaded} down`];
+  if (c.deletedLocal + c.deletedRemote > 0) parts.push(`${c.deletedLocal} deleted here`, `${c.deletedRemote} deleted remotely`);
+  if (c.moved > 0) parts.push(`${c.moved} moved`);
+  parts.push(`${c.conflicts} conflict${c.conflicts === 1 ? '' : 's'}`, `${c.errors} error${c.errors === 1 ? '' : 's'}`);
+  return parts.join(', ');
+}
