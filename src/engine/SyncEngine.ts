@@ -22,6 +22,7 @@ import { SqliteJournal } from './journal/SqliteJournal.js';
 import { ENGINE_FOLDER, IgnoreRules } from './local/IgnoreRules.js';
 import { scanLocal, type LocalScanResult } from './local/LocalScanner.js';
 import { createLoggerFactory, type Logger } from './logger.js';
+import { matchesMultipartEtag } from './multipartEtag.js';
 import type { Journal, RemoteStore, RetryRecord } from './ports.js';
 import { Propagator } from './Propagator.js';
 import { SyncRootLock } from './SyncRootLock.js';
@@ -274,7 +275,16 @@ export class SyncEngine {
       needed.map((r) =>
         queue.add(async () => {
           const info = await this.options.remote.head(r.key, signal);
-          if (info?.md5 !== undefined && info.etag === r.etag) entries.set(r.path, { ...r, md5: info.md5 } satisfies RemoteEntry);
+          if (info?.md5 !== undefined && info.etag === r.etag) {
+            entries.set(r.path, { ...r, md5: info.md5 } satisfies RemoteEntry);
+            return;
+          }
+          // No MD5 metadata (another tool uploaded it): compare the multipart ETag itself.
+          const local = scan.snapshot.entries.get(r.path);
+          const disk = join(this.root, ...(scan.diskPaths.get(r.path) ?? r.path).split('/'));
+          if (local?.md5 !== undefined && local.size === r.size && (await matchesMultipartEtag(disk, r.size, r.etag, signal))) {
+            entries.set(r.path, { ...r, md5: local.md5 } satisfies RemoteEntry);
+          }
         }),
       ),
     );

@@ -234,3 +234,18 @@ describe('engine safety around the sync folder', () => {
     expect(await world.remoteKeys()).toEqual([`${world.prefix}real.txt`]);
   });
 });
+
+describe('engine and files uploaded by other tools', () => {
+  it('recognises an identical file another tool uploaded in parts, without a conflict (5, 8)', async () => {
+    const { Upload } = await import('@aws-sdk/lib-storage');
+    const a = await world.client('laptop');
+    const data = Buffer.alloc(17 * 1024 * 1024, 3);
+    data.write('same on both sides', 4096);
+    // Like `aws s3 cp`: 8 MiB parts, no MD5 metadata.
+    await new Upload({ client: world.sbx.admin, params: { Bucket: 'stratus', Key: `${world.prefix}video.mp4`, Body: data }, partSize: 8 * 1024 * 1024 }).done();
+    await a.write('video.mp4', data);
+    const result = await a.sync();
+    expect(result.counts).toMatchObject({ conflicts: 0, uploaded: 0, downloaded: 0 });
+    expect(result.plan.actions.map((x) => x.type)).toEqual(['record']);
+  });
+});
