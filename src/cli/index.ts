@@ -1,6 +1,7 @@
 /**
  * Process entry of the `stratus` CLI (bin/stratus.js loads the compiled file):
- * connects runCli to stdout/stderr and the exit code. No logic lives here.
+ * connects runCli to stdout/stderr, the environment, the working directory,
+ * Ctrl-C and the exit code. No logic lives here.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -19,8 +20,16 @@ function packageVersion(): string {
   return '0.0.0-unknown';
 }
 
+// The first Ctrl-C stops the run cleanly (transfers aborted, journal closed, lock released);
+// `once` restores Node's default, so a second Ctrl-C ends the process at once.
+const interrupt = new AbortController();
+process.once('SIGINT', () => interrupt.abort());
+
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: (line) => process.stdout.write(`${line}\n`),
   stderr: (line) => process.stderr.write(`${line}\n`),
   version: packageVersion(),
+  env: process.env,
+  cwd: process.cwd(),
+  signal: interrupt.signal,
 });

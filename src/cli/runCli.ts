@@ -1,58 +1,80 @@
 /**
  * The `stratus` command line: parses arguments and dispatches to commands.
- * In-process and side-effect free apart from the `CliIo` it is given, so tests
- * call it directly; src/cli/index.ts wires it to the real process.
+ * In-process and side-effect free apart from the `CliIo` it is given (and the
+ * sync folder and server a command is pointed at), so tests call it directly;
+ * src/cli/index.ts wires it to the real process.
  *
- * Exit codes (stable; scripts depend on them):
+ * Exit codes (stable; scripts depend on them, see exitCodes.ts):
  *   0 converged / success, 1 some items failed, 2 usage or configuration error,
  *   3 stopped by a safety rail (e.g. mass delete) until confirmed.
  */
-import { parseArgs } from 'node:util';
+import { parseCliArgs, unusedOption, type OptionName, type ParsedArgs } from './args.js';
+import type { CliIo, CommandIo } from './CliIo.js';
+import { runStatus } from './commands/status.js';
+import { runSync } from './commands/sync.js';
+import { ExitCode } from './exitCodes.js';
+import { stackLines } from './failures.js';
+import { USAGE } from './usage.js';
 
-export const ExitCode = { ok: 0, itemsFailed: 1, usage: 2, safetyStop: 3 } as const;
-export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+export { ExitCode } from './exitCodes.js';
+export type { CliIo } from './CliIo.js';
 
-export interface CliIo {
-  readonly stdout: (line: string) => void;
-  readonly stderr: (line: string) => void;
-  readonly version: string;
+const SETTINGS: readonly OptionName[] = ['config', 'folder', 'bucket', 'region', 'endpoint', 'auth', 'prefix'];
+const COMMON: readonly OptionName[] = ['help', 'version', 'verbose', 'json', ...SETTINGS];
+
+interface Command {
+  readonly options: readonly OptionName[];
+  readonly run: (args: ParsedArgs, io: CommandIo) => Promise<ExitCode>;
 }
 
-const USAGE = `Usage: stratus [--help] [--version] <command> [options]
+const COMMANDS: Readonly<Record<string, Command>> = {
+  sync: { options: [...COMMON, 'once', 'dry-run', 'confirm-deletes'], run: runSync },
+  // Status accepts the settings flags too (it uses only --folder), so one alias with settings serves both commands.
+  status: { options: COMMON, run: runStatus },
+};
 
-Stratus keeps a local folder in two-way sync with your own prefix in an S3 bucket.
+/** Commands the design has (ARCHITECTURE.md) that this version does not: say so rather than "unknown". */
+const LATER: Readonly<Record<string, string>> = {
+  watch: 'continuous sync ("stratus watch") is not available in this version yet; run "stratus sync --once" for one sync pass',
+  login: 'signing in ("stratus login") is not available in this version yet; use "stratus sync --once --auth aws" with an access key',
+  logout: 'signing out ("stratus logout") is not available in this version yet (there is no sign-in to end)',
+};
 
-Options:
-  -h, --help       Show this help.
-  -v, --version    Print the version.
-
-Exit codes: 0 success, 1 some items failed, 2 usage or configuration error,
-3 stopped by a safety rail until confirmed.`;
+function usageError(io: CliIo, line: string, hint = 'Run "stratus --help" for usage.'): ExitCode {
+  io.stderr(`stratus: ${line}`);
+  io.stderr(hint);
+  return ExitCode.usage;
+}
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCode> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (err) {
-    io.stderr(`stratus: ${err instanceof Error ? err.message : String(err)}`);
-    io.stderr('Run "stratus --help" for usage.');
-    return ExitCode.usage;
-  }
-  if (parsed.values.version === true) {
+  const parsed = parseCliArgs(argv);
+  if (!parsed.ok) return usageError(io, parsed.error);
+  const args = parsed.args;
+  if (args.version) {
     io.stdout(io.version);
     return ExitCode.ok;
   }
-  const [command] = parsed.positionals;
-  if (parsed.values.help === true || command === undefined) {
+  if (args.help || args.command === undefined) {
     io.stdout(USAGE);
-    return command === undefined && parsed.values.help !== true ? ExitCode.usage : ExitCode.ok;
+    return args.help ? ExitCode.ok : ExitCode.usage;
   }
-  io.stderr(`stratus: unknown command "${command}".`);
-  io.stderr('Run "stratus --help" for the commands this version has.');
-  return ExitCode.usage;
+  const later = LATER[args.command];
+  if (later !== undefined) return usageError(io, later, 'Run "stratus --help" for the commands this version has.');
+  const command = Object.hasOwn(COMMANDS, args.command) ? COMMANDS[args.command] : undefined;
+  if (command === undefined) {
+    return usageError(io, `unknown command "${args.command}".`, 'Run "stratus --help" for the commands this version has.');
+  }
+  const extra = unusedOption(args, command.options);
+  if (extra !== undefined) return usageError(io, `--${extra} is not an option of "stratus ${args.command}".`);
+  if (args.rest.length > 0) return usageError(io, `unexpected argument "${args.rest[0] ?? ''}" after "stratus ${args.command}".`);
+
+  const commandIo: CommandIo = { ...io, env: io.env ?? {}, cwd: io.cwd ?? process.cwd() };
+  try {
+    return await command.run(args, commandIo);
+  } catch (err) {
+    // Commands report every failure they expect; this is a bug, said in one line unless --verbose.
+    io.stderr(`stratus: unexpected error: ${err instanceof Error ? err.message : String(err)}${args.verbose ? '' : ' (run with --verbose for details)'}`);
+    if (args.verbose) for (const line of stackLines(err)) io.stderr(line);
+    return ExitCode.itemsFailed;
+  }
 }

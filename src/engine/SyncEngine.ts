@@ -97,8 +97,13 @@ async function probeCaseInsensitive(engineDir: string): Promise<boolean> {
   }
 }
 
+/**
+ * The same bucket and prefix: the endpoint may change (a regional URL, a server
+ * that moved to another port) without the data being different. A truly
+ * different server with the same names is caught by the empty-remote rail.
+ */
 function sameLocation(a: SyncLocation, b: SyncLocation): boolean {
-  return (a.endpoint ?? '') === (b.endpoint ?? '') && a.bucket === b.bucket && a.prefix === b.prefix;
+  return a.bucket === b.bucket && a.prefix === b.prefix;
 }
 
 function describeLocation(l: SyncLocation): string {
@@ -128,18 +133,17 @@ export class SyncEngine {
     try {
       journal = await SqliteJournal.open(join(engineDir, JOURNAL_FILE));
       const recorded = await journal.getMeta(META_LOCATION);
-      if (recorded === undefined) {
-        await journal.setMeta(META_LOCATION, JSON.stringify({ version: 1, ...options.location }));
-      } else {
-        const previous = JSON.parse(recorded) as SyncLocation;
-        if (!sameLocation(previous, options.location)) {
-          throw new StratusError(
-            'sync-root-other-location',
-            `${root} is already synced with ${describeLocation(previous)}, not ${describeLocation(options.location)}. Choose another folder (or remove ${engineDir} to start over with this one).`,
-            { severity: 'fatal' },
-          );
-        }
+      const previous = recorded === undefined ? undefined : (JSON.parse(recorded) as SyncLocation);
+      // A folder is bound to its bucket and prefix once something was synced; before
+      // that (e.g. a first run with a mistyped bucket) the new location simply replaces it.
+      if (previous !== undefined && !sameLocation(previous, options.location) && (await journal.loadSynced()).size > 0) {
+        throw new StratusError(
+          'sync-root-other-location',
+          `${root} is already synced with ${describeLocation(previous)}, not ${describeLocation(options.location)}. Choose another folder (or remove ${engineDir} to start over with this one).`,
+          { severity: 'fatal' },
+        );
       }
+      await journal.setMeta(META_LOCATION, JSON.stringify({ version: 1, ...options.location }));
       const caseInsensitive = await probeCaseInsensitive(engineDir);
       const log = options.log ?? createLoggerFactory({ write: () => undefined })('engine');
       return new SyncEngine(options, root, journal, lock, localOs(), caseInsensitive, log);

@@ -249,3 +249,14 @@ describe('engine and files uploaded by other tools', () => {
     expect(result.plan.actions.map((x) => x.type)).toEqual(['record']);
   });
 });
+
+describe('engine location binding', () => {
+  it('follows the same bucket and prefix to a new endpoint address', async () => {
+    const a = await world.client('laptop');
+    await a.write('x.txt', 'x');
+    await a.sync();
+    await a.close();
+    a.engine = await SyncEngine.open({ root: a.root, remote: {} as RemoteStore, location: { endpoint: 'http://127.0.0.1:1', bucket: 'stratus', prefix: world.prefix } });
+    expect((await SyncEngine.readStatus(a.root)).location?.endpoint).toBe('http://127.0.0.1:1');
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * Argument parsing: every option of every command is parsed in one strict
+ * pass (so `stratus --folder x sync` and `stratus sync --folder x` mean the
+ * same), then the command checks that it was given only options it uses.
+ * Emits a ParsedArgs or one line saying what is wrong.
+ */
+import { parseArgs } from 'node:util';
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+  verbose: { type: 'boolean' },
+  json: { type: 'boolean' },
+  once: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  'confirm-deletes': { type: 'boolean' },
+  config: { type: 'string' },
+  folder: { type: 'string' },
+  bucket: { type: 'string' },
+  region: { type: 'string' },
+  endpoint: { type: 'string' },
+  auth: { type: 'string' },
+  prefix: { type: 'string' },
+} as const;
+
+export type OptionName = keyof typeof OPTIONS;
+
+/** The settings a flag can give; the same names as env (`STRATUS_…`) and the config file use. */
+export interface SettingFlags {
+  readonly config?: string;
+  readonly folder?: string;
+  readonly bucket?: string;
+  readonly region?: string;
+  readonly endpoint?: string;
+  readonly auth?: string;
+  readonly prefix?: string;
+}
+
+export interface ParsedArgs {
+  readonly command: string | undefined;
+  /** Positionals after the command (no command takes any yet). */
+  readonly rest: readonly string[];
+  readonly help: boolean;
+  readonly version: boolean;
+  readonly verbose: boolean;
+  readonly json: boolean;
+  readonly once: boolean;
+  readonly dryRun: boolean;
+  readonly confirmDeletes: boolean;
+  readonly settings: SettingFlags;
+  /** Which options were given, to refuse ones a command does not use. */
+  readonly given: ReadonlySet<OptionName>;
+}
+
+export type ParseResult = { readonly ok: true; readonly args: ParsedArgs } | { readonly ok: false; readonly error: string };
+
+export function parseCliArgs(argv: readonly string[]): ParseResult {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  }
+  const v = parsed.values;
+  const settings: { -readonly [K in keyof SettingFlags]: string } = {};
+  for (const name of ['config', 'folder', 'bucket', 'region', 'endpoint', 'auth', 'prefix'] as const) {
+    const value = v[name];
+    if (value !== undefined) settings[name] = value;
+  }
+  const [command, ...rest] = parsed.positionals;
+  return {
+    ok: true,
+    args: {
+      command,
+      rest,
+      help: v.help === true,
+      version: v.version === true,
+      verbose: v.verbose === true,
+      json: v.json === true,
+      once: v.once === true,
+      dryRun: v['dry-run'] === true,
+      confirmDeletes: v['confirm-deletes'] === true,
+      settings,
+      given: new Set(Object.keys(v) as OptionName[]),
+    },
+  };
+}
+
+/** The first given option that `command` does not use, if any. */
+export function unusedOption(args: ParsedArgs, allowed: readonly OptionName[]): OptionName | undefined {
+  return [...args.given].find((name) => !allowed.includes(name));
+}

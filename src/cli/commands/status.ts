@@ -1,0 +1,42 @@
+/**
+ * `stratus status [--json]`: the sync folder's state from its journal —
+ * location, synced files and folders, pending retries, last run. Reads only
+ * local files (no network, no lock), so it works while another Stratus syncs.
+ */
+import type { ParsedArgs } from '../args.js';
+import type { CommandIo } from '../CliIo.js';
+import { checkFolder, folderSetting, mergeSettings } from '../config.js';
+import { ExitCode } from '../exitCodes.js';
+import { describeFailure, stackLines } from '../failures.js';
+import { statusJson, statusLines } from '../output.js';
+
+export async function runStatus(args: ParsedArgs, io: CommandIo): Promise<ExitCode> {
+  const merge = await mergeSettings(args.settings, io.env, io.cwd);
+  if (!merge.ok) {
+    for (const line of merge.errors) io.stderr(`stratus: ${line}`);
+    return ExitCode.usage;
+  }
+  // Only the folder matters here: status must work with settings that are incomplete for syncing.
+  const folder = folderSetting(merge.merged);
+  if (!folder.ok) {
+    io.stderr(`stratus: ${folder.error}`);
+    return ExitCode.usage;
+  }
+  const folderProblem = await checkFolder(folder.folder);
+  if (folderProblem !== undefined) {
+    io.stderr(`stratus: ${folderProblem}`);
+    return ExitCode.usage;
+  }
+  try {
+    const { SyncEngine } = await import('../../engine/SyncEngine.js');
+    const status = await SyncEngine.readStatus(folder.folder);
+    if (args.json) io.stdout(JSON.stringify(statusJson(status)));
+    else for (const line of statusLines(status)) io.stdout(line);
+    return ExitCode.ok;
+  } catch (err) {
+    const failure = describeFailure(err, { folder: folder.folder, verbose: args.verbose });
+    io.stderr(`stratus: ${failure.line}`);
+    if (args.verbose) for (const line of stackLines(err)) io.stderr(line);
+    return failure.exitCode;
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * `stratus sync --once [--dry-run] [--confirm-deletes] [--json]`: one sync
+ * pass of the configured folder against the configured prefix.
+ * Prints a dry run's plan, or the run's one-line summary, on stdout (or one
+ * JSON object with --json); item failures and safety stops on stderr.
+ * Exit: 0 converged, 1 items failed, 2 configuration/connection, 3 stopped.
+ */
+import type { SyncEngine } from '../../engine/SyncEngine.js';
+import type { SyncResult } from '../../engine/SyncResult.js';
+import type { ParsedArgs } from '../args.js';
+import type { CommandIo } from '../CliIo.js';
+import { cliLoggers } from '../CliIo.js';
+import { checkFolder, mergeSettings, validateSyncSettings, type SyncSettings } from '../config.js';
+import { createRemote, endpointLabel, type RemoteConnection } from '../createRemote.js';
+import { ExitCode } from '../exitCodes.js';
+import { describeFailure, stackLines } from '../failures.js';
+import { planLines, planSummary, runSummary, syncJson } from '../output.js';
+
+function problems(io: CommandIo, lines: readonly string[]): ExitCode {
+  for (const line of lines) io.stderr(`stratus: ${line}`);
+  return ExitCode.usage;
+}
+
+/** The settings, or the exit code after saying what is wrong with them. */
+async function syncSettings(args: ParsedArgs, io: CommandIo): Promise<SyncSettings | ExitCode> {
+  const merge = await mergeSettings(args.settings, io.env, io.cwd);
+  if (!merge.ok) return problems(io, merge.errors);
+  if (merge.merged.raw['auth'] === 'cognito') {
+    // Sign-in (issue 6) is not built: say so plainly instead of failing later on missing credentials.
+    return problems(io, [
+      'signing in (--auth cognito) is not available from the command line in this version; ' +
+        'for now use --auth aws with an access key (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile) and --prefix',
+    ]);
+  }
+  const valid = validateSyncSettings(merge.merged);
+  if (!valid.ok) return problems(io, valid.errors);
+  const folderProblem = await checkFolder(valid.settings.folder);
+  if (folderProblem !== undefined) return problems(io, [folderProblem]);
+  return valid.settings;
+}
+
+function report(result: SyncResult, args: ParsedArgs, io: CommandIo, connection: RemoteConnection, folder: string): ExitCode {
+  if (args.json) io.stdout(JSON.stringify(syncJson(result)));
+  else if (result.dryRun) {
+    for (const line of planLines(result.plan)) io.stdout(line);
+    io.stdout(planSummary(result.plan));
+  } else if (result.stopped === undefined) {
+    io.stdout(runSummary(folder, connection.location, result));
+    if (result.runAgain) io.stdout('something changed on the server during the run; run again to pick it up');
+  }
+  for (const item of result.errors) io.stderr(`stratus: ${item.path}: ${item.message}${item.retrying ? ' (will retry)' : ''}`);
+  if (result.stopped !== undefined) {
+    // The stop's message names the direction and count and says to use --confirm-deletes.
+    io.stderr(`stratus: ${result.stopped.message}`);
+    return ExitCode.safetyStop;
+  }
+  if (!result.dryRun && (result.errors.length > 0 || result.counts.errors > 0)) return ExitCode.itemsFailed;
+  return ExitCode.ok;
+}
+
+export async function runSync(args: ParsedArgs, io: CommandIo): Promise<ExitCode> {
+  if (!args.once) {
+    return problems(io, ['continuous sync ("stratus watch") is not available in this version yet; run "stratus sync --once" for one sync pass']);
+  }
+  const settings = await syncSettings(args, io);
+  if (typeof settings === 'number') return settings;
+
+  const loggers = cliLoggers(io, args.verbose);
+  let connection: RemoteConnection | undefined;
+  let engine: SyncEngine | undefined;
+  try {
+    connection = await createRemote(settings, io.env, loggers('s3'));
+    // Loaded on use: the engine pulls in SQLite and the scanner, which --help and usage errors never need.
+    const { SyncEngine: Engine } = await import('../../engine/SyncEngine.js');
+    engine = await Engine.open({ root: settings.folder, remote: connection.remote, location: connection.location, log: loggers('engine') });
+    const result = await engine.runOnce({
+      dryRun: args.dryRun,
+      confirmDeletes: args.confirmDeletes,
+      ...(io.signal === undefined ? {} : { signal: io.signal }),
+    });
+    return report(result, args, io, connection, settings.folder);
+  } catch (err) {
+    const failure = describeFailure(err, {
+      bucket: settings.bucket,
+      ...(settings.prefix === undefined ? {} : { prefix: settings.prefix }),
+      endpoint: endpointLabel(settings),
+      folder: settings.folder,
+      verbose: args.verbose,
+      interrupted: io.signal?.aborted === true,
+    });
+    io.stderr(`stratus: ${failure.line}`);
+    if (args.verbose) for (const line of stackLines(err)) io.stderr(line);
+    return failure.exitCode;
+  } finally {
+    // Closing releases the folder lock; a failure to close must not hide the run's own outcome.
+    await engine?.close().catch((err: unknown) => io.stderr(`stratus: could not close the sync journal cleanly: ${err instanceof Error ? err.message : String(err)}`));
+    connection?.dispose();
+  }
+}

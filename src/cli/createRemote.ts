@@ -1,0 +1,98 @@
+/**
+ * Builds the S3 side of a sync for `--auth aws`: an S3Client with the AWS
+ * SDK's credential chain and an S3RemoteStore on the configured prefix.
+ * The SDK is imported here, lazily, so `stratus --help` does not pay its
+ * ~125 ms load time. Credentials are resolved once up front, so "no
+ * credentials" is one clear line (`no-credentials`) instead of a failure
+ * somewhere inside the first listing.
+ */
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { StratusError } from '../core/StratusError.js';
+import type { Logger } from '../engine/logger.js';
+import type { RemoteStore } from '../engine/ports.js';
+import type { SyncLocation } from '../engine/SyncEngine.js';
+import type { Env, SyncSettings } from './config.js';
+
+export interface RemoteConnection {
+  readonly remote: RemoteStore;
+  readonly location: SyncLocation;
+  /** Closes the client's sockets so the process can exit promptly. */
+  dispose(): void;
+}
+
+/** Names the server in messages: the endpoint URL, or AWS S3 in the region. */
+export function endpointLabel(settings: Pick<SyncSettings, 'endpoint' | 'region'>): string {
+  return settings.endpoint ?? `AWS S3 (${settings.region})`;
+}
+
+function set(value: string | undefined): value is string {
+  return value !== undefined && value !== '';
+}
+
+/**
+ * The AWS SDK's default credential chain, fed from `env` (the CLI's
+ * environment) where the chain would read process.env: static keys first (as
+ * the SDK's fromEnv does, and only when no AWS_PROFILE is set, as its chain
+ * prefers a profile), then profiles from AWS_CONFIG_FILE /
+ * AWS_SHARED_CREDENTIALS_FILE / AWS_PROFILE, then SSO, credential_process, web
+ * identity and instance metadata — which still read process.env, the same
+ * object as `env` in the real process.
+ */
+async function credentialChain(env: Env): Promise<AwsCredentialIdentityProvider> {
+  const profile = env['AWS_PROFILE'];
+  const accessKeyId = env['AWS_ACCESS_KEY_ID'];
+  const secretAccessKey = env['AWS_SECRET_ACCESS_KEY'];
+  const sessionToken = env['AWS_SESSION_TOKEN'];
+  if (!set(profile) && set(accessKeyId) && set(secretAccessKey)) {
+    const identity: AwsCredentialIdentity = { accessKeyId, secretAccessKey, ...(set(sessionToken) ? { sessionToken } : {}) };
+    return () => Promise.resolve(identity);
+  }
+  const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
+  const credentialsFile = env['AWS_SHARED_CREDENTIALS_FILE'];
+  const configFile = env['AWS_CONFIG_FILE'];
+  return fromNodeProviderChain({
+    ...(set(profile) ? { profile } : {}),
+    ...(set(credentialsFile) ? { filepath: credentialsFile } : {}),
+    ...(set(configFile) ? { configFilepath: configFile } : {}),
+  });
+}
+
+async function resolveCredentials(provider: AwsCredentialIdentityProvider, env: Env): Promise<void> {
+  try {
+    await provider();
+  } catch (err) {
+    const profile = env['AWS_PROFILE'];
+    // The chain's own wording names which source failed (e.g. a missing profile); it carries no secrets.
+    const detail = err instanceof Error && set(profile) ? ` (${err.message.split('\n')[0] ?? ''})` : '';
+    throw new StratusError(
+      'no-credentials',
+      set(profile)
+        ? `no AWS credentials found for profile "${profile}"${detail}`
+        : 'no AWS credentials found (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile)',
+      { severity: 'fatal', cause: err },
+    );
+  }
+}
+
+export async function createRemote(settings: SyncSettings, env: Env, log: Logger): Promise<RemoteConnection> {
+  const credentials = await credentialChain(env);
+  await resolveCredentials(credentials, env);
+  const [{ S3Client }, { S3RemoteStore }] = await Promise.all([
+    import('@aws-sdk/client-s3'),
+    import('../engine/remote/S3RemoteStore.js'),
+  ]);
+  const prefix = settings.prefix ?? '';
+  const client = new S3Client({
+    region: settings.region,
+    credentials,
+    ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
+    ...(settings.forcePathStyle === undefined ? {} : { forcePathStyle: settings.forcePathStyle }),
+    // A silent host (firewall, wrong port on a remote machine) would otherwise hang until the OS gives up (minutes).
+    requestHandler: { connectionTimeout: 10_000 },
+  });
+  return {
+    remote: new S3RemoteStore({ client, bucket: settings.bucket, prefix, log }),
+    location: { bucket: settings.bucket, prefix, ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }) },
+    dispose: () => client.destroy(),
+  };
+}

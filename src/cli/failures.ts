@@ -1,0 +1,100 @@
+/**
+ * Turns an error that ended a command into what a person sees: one line on
+ * stderr that says what is wrong and what to check, and the exit code. Maps
+ * StratusError codes (the remote store's, the engine's, createRemote's),
+ * looking through `cause` because the engine wraps, e.g., a NoSuchBucket in
+ * `remote-list-failed`; never matches message text.
+ */
+import { isStratusError, type StratusError } from '../core/StratusError.js';
+import { ExitCode } from './exitCodes.js';
+
+export interface FailureContext {
+  readonly bucket?: string;
+  readonly prefix?: string;
+  /** The server as messages name it (the endpoint URL, or AWS S3 in a region). */
+  readonly endpoint?: string;
+  readonly folder?: string;
+  /** Stack traces follow, so the line need not point to --verbose. */
+  readonly verbose?: boolean;
+  /** The user asked the run to stop (Ctrl-C): whatever failed after that is the interruption. */
+  readonly interrupted?: boolean;
+}
+
+export interface Failure {
+  /** One line, without the "stratus: " prefix. */
+  readonly line: string;
+  readonly exitCode: ExitCode;
+}
+
+/** Codes that say exactly what is wrong; preferred over a wrapper's code anywhere in the cause chain. */
+const SPECIFIC = new Set([
+  'no-such-bucket', 'network', 'access-denied', 'credentials-invalid', 'credentials-expired', 'clock-skew',
+  'no-credentials', 'sync-root-missing', 'sync-root-not-a-folder', 'sync-root-locked', 'sync-root-other-location', 'aborted',
+]);
+
+function stratusErrors(err: unknown): StratusError[] {
+  const chain: StratusError[] = [];
+  let current: unknown = err;
+  for (let depth = 0; depth < 8 && current !== undefined && current !== null; depth++) {
+    if (isStratusError(current)) chain.push(current);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return chain;
+}
+
+/** Messages are written as one line, but a person must never get a stack-trace-looking wall from us. */
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+export function describeFailure(err: unknown, context: FailureContext): Failure {
+  const chain = stratusErrors(err);
+  const e = chain.find((s) => SPECIFIC.has(s.code)) ?? chain[0];
+  if (context.interrupted === true || e?.code === 'aborted') {
+    return { line: 'interrupted; nothing more was changed', exitCode: ExitCode.interrupted };
+  }
+  if (e === undefined) {
+    const text = err instanceof Error ? err.message : String(err);
+    return { line: `unexpected error: ${oneLine(text)}${context.verbose === true ? '' : ' (run with --verbose for details)'}`, exitCode: ExitCode.itemsFailed };
+  }
+  const server = context.endpoint ?? 'the S3 server';
+  const config = (line: string): Failure => ({ line, exitCode: ExitCode.usage });
+  switch (e.code) {
+    case 'no-such-bucket':
+      return config(`the bucket "${context.bucket ?? '?'}" does not exist at ${server} (check --bucket and --region)`);
+    case 'network':
+      return config(`cannot reach ${server} (is the server running? check --endpoint)`);
+    case 'access-denied':
+      return config(`access denied to s3://${context.bucket ?? '?'}/${context.prefix ?? ''} (check the credentials and that they may use this prefix)`);
+    case 'credentials-invalid':
+      return config(`${server} rejected the request signature (check AWS_SECRET_ACCESS_KEY and --region)`);
+    case 'credentials-expired':
+      // From the CLI this is a key the server does not know (InvalidAccessKeyId) or expired session credentials.
+      return config(`${server} does not accept this access key (check AWS_ACCESS_KEY_ID, or renew expired session credentials)`);
+    case 'sync-root-missing':
+      return config(`the folder "${context.folder ?? '?'}" does not exist (create it first, or check the path)`);
+    case 'clock-skew':
+    case 'no-credentials':
+    case 'sync-root-not-a-folder':
+    case 'sync-root-locked':
+    case 'sync-root-other-location':
+      // Their messages already name the folder or holder and say what to do.
+      return config(oneLine(e.message));
+    default:
+      // Anything else stopped a run that was correctly configured (a server error that outlasted the
+      // retries, a damaged journal): not a usage problem, so 1, with the engine's own advice.
+      return { line: oneLine(e.message), exitCode: ExitCode.itemsFailed };
+  }
+}
+
+/** The stack of the error and each cause, for --verbose. */
+export function stackLines(err: unknown): string[] {
+  const lines: string[] = [];
+  let current: unknown = err;
+  for (let depth = 0; depth < 8 && current !== undefined && current !== null; depth++) {
+    const text = current instanceof Error ? (current.stack ?? `${current.name}: ${current.message}`) : String(current);
+    lines.push(depth === 0 ? text : `caused by: ${text}`);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return lines;
+}

@@ -1,0 +1,38 @@
+/**
+ * The `stratus --help` text: the command-line surface in one place, so the
+ * usage, the parser (args.ts) and the README cannot drift apart unnoticed.
+ */
+
+export const USAGE = `Usage: stratus [--help] [--version] <command> [options]
+
+Stratus keeps a local folder in two-way sync with your own prefix in an S3 bucket.
+
+Commands:
+  sync --once      Run one sync pass and exit.
+  status           Show the folder's sync state: location, synced files, pending retries, last run.
+
+Sync options:
+  --once              One reconcile pass (required: continuous sync, "stratus watch", is not in this version).
+  --dry-run           Print the plan, one line per action, and change nothing.
+  --confirm-deletes   Go ahead with deletes a safety rail stopped (e.g. an emptied folder).
+
+Settings (a flag wins over its environment variable, which wins over the config file):
+  --folder DIR          STRATUS_FOLDER    Local sync folder; must exist.
+  --bucket NAME         STRATUS_BUCKET    S3 bucket.
+  --region REGION       STRATUS_REGION    S3 region (default: AWS_REGION).
+  --endpoint URL        STRATUS_ENDPOINT  Any S3-compatible server (path-style addressing).
+  --auth aws|cognito    STRATUS_AUTH      Credentials (default: aws). aws uses the AWS SDK's chain:
+                                          AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile.
+                                          cognito sign-in is not available from the CLI yet.
+  --prefix PREFIX       STRATUS_PREFIX    Prefix to sync in aws mode, ending in "/" (e.g. team/ada/).
+  --config FILE         STRATUS_CONFIG    JSON file with the same settings:
+                                          {"version": 1, "auth": "aws", "region": …, "bucket": …, …}
+
+Output:
+  --json           stdout is one JSON object (sync: counts, stop, failed items; status: the state).
+  --verbose        Debug logs (JSON lines) and stack traces on stderr.
+  -h, --help       Show this help.
+  -v, --version    Print the version.
+
+Exit codes: 0 success, 1 some items failed, 2 usage or configuration error,
+3 stopped by a safety rail until confirmed, 130 interrupted.`;
