@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { lstat, mkdir, readdir, rename, rm, rmdir, stat, statfs, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import PQueue from 'p-queue';
-import { pathToKey } from '../core/keys.js';
+import { caseFoldKey, pathToKey } from '../core/keys.js';
 import type { SyncedEntry } from '../core/model.js';
 import type { LocalOs } from '../core/names.js';
 import { PHASES, type Action, type Plan } from '../core/plan.js';
@@ -211,7 +211,10 @@ export class Propagator {
         const from = this.abs(a.from);
         const to = this.abs(a.path);
         await this.expectLocal(a.from, from, a.expected);
-        if (await exists(to)) throw localChanged(a.path);
+        // A case-only rename (`Foo` → `foo`) on a case-insensitive disk finds `from` under
+        // `to`; rename() handles it, so only a different file in the way is a change.
+        const caseOnly = caseFoldKey(a.from) === caseFoldKey(a.path);
+        if (!caseOnly && (await exists(to))) throw localChanged(a.path);
         await mkdir(dirname(to), { recursive: true });
         await rename(from, to);
         const put: SyncedEntry[] = [];

@@ -229,6 +229,18 @@ describe('reconcile: names', () => {
     expect(problem).toMatchObject({ code: 'case-clash' });
   });
 
+  it('follows a case-only rename with a local rename on a case-insensitive disk (15)', () => {
+    const { remote, a, b } = world();
+    a.write('Report.pdf', 'r');
+    syncUntilQuiet([a, b]);
+    a.rename('Report.pdf', 'report.pdf');
+    expect(types(a.plan({ caseInsensitive: true }).actions)).toEqual(['moveRemote report.pdf']);
+    a.sync({ caseInsensitive: true });
+    expect(types(b.plan({ caseInsensitive: true }).actions)).toEqual(['moveLocal report.pdf']);
+    b.sync({ caseInsensitive: true });
+    expectConverged(remote, a, b);
+  });
+
   it('never syncs a key with an empty segment, and says why (21)', () => {
     const { remote, a } = world();
     remote.put(`${PREFIX}a//b.txt`, 'x');

@@ -260,3 +260,26 @@ describe('engine location binding', () => {
     expect((await SyncEngine.readStatus(a.root)).location?.endpoint).toBe('http://127.0.0.1:1');
   });
 });
+
+describe('engine when the network or the disk fails', () => {
+  it('infers no deletes from a listing that fails halfway, and changes nothing (38)', async () => {
+    const a = await world.client('laptop');
+    for (let i = 0; i < 5; i++) await a.write(`f${i}.txt`, `${i}`);
+    await a.sync();
+    await a.remove('f0.txt');
+    world.sbx.server.faults.set({ errorRate: 1, errorStatus: 503, seed: 1 });
+    await expect(a.sync()).rejects.toMatchObject({ code: 'remote-list-failed', severity: 'fatal' });
+    world.sbx.server.faults.clear();
+    expect((await world.remoteFiles()).size).toBe(5);
+    expect((await a.sync()).counts.deletedRemote).toBe(1);
+  });
+
+  it('skips a download that would fill the disk, and says so (41)', async () => {
+    const a = await world.client('laptop', { minFreeBytes: Number.MAX_SAFE_INTEGER });
+    await world.putRemote('big.iso', 'pretend this is large');
+    const result = await a.sync();
+    expect(result.errors).toEqual([expect.objectContaining({ path: 'big.iso', code: 'disk-full', retrying: false })]);
+    expect(result.errors[0]?.message).toMatch(/Not enough free space to download "big.iso"/);
+    expect((await a.files()).size).toBe(0);
+  });
+});
