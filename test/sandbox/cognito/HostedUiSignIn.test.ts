@@ -1,28 +1,26 @@
 /**
  * The whole sign-in path in real Chromium: hosted UI → loopback callback → code
  * exchange (openid-client) → identity pool credentials (AWS SDK), then refresh and
- * revocation. Skips, saying why, when no Chromium binary is installed.
+ * revocation. Needs Debian's Chromium (test/support/chromium.ts says how to get it).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { fromCognitoIdentityPool } from '@aws-sdk/credential-providers';
 import { CredentialStore } from '../../../sandbox/CredentialStore.js';
 import { startIdentityPool, type IdentityPool } from '../../../sandbox/cognito/IdentityPool.js';
 import { SIGN_IN_ERROR, startUserPool, type UserPool } from '../../../sandbox/cognito/UserPool.js';
+import { launchChromium } from '../../support/chromium.js';
 import { authorizationRequest, discover, startCallbackServer, type CallbackServer } from './cognitoTestKit.js';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`[skip] hosted UI browser tests: no Chromium at ${CHROMIUM} (set CHROMIUM_PATH)`);
 
 const alice = { username: 'alice', password: 'correct horse battery staple', email: 'alice@example.com' };
 const SCREENSHOT = resolve('test-results', 'sandbox-hosted-ui.png');
 
-describe.skipIf(!hasChromium)('hosted UI sign-in in Chromium', () => {
+describe('hosted UI sign-in in Chromium', () => {
   let browser: Browser;
   let callback: CallbackServer;
   let userPool: UserPool;
@@ -40,18 +38,7 @@ describe.skipIf(!hasChromium)('hosted UI sign-in in Chromium', () => {
       credentials,
     });
     config = await discover(userPool.issuer, userPool.clientId);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CopyObjectCommand, CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand,
-  S3ServiceException, type S3Client,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { BUCKET, identityId, NodeSha256, startTestSandbox, type TestSandbox } from './helpers.js';
+import { BUCKET, failure, identityId, NodeSha256, startTestSandbox, type TestSandbox } from './helpers.js';
 
 let sbx: TestSandbox;
 
@@ -18,15 +18,6 @@ afterAll(async () => {
   await sbx.dispose();
 });
 
-async function failure(promise: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof S3ServiceException) return { name: err.name, status: err.$metadata.httpStatusCode };
-    throw err;
-  }
-  throw new Error('expected the request to fail');
-}
 
 const put = (client: S3Client, key: string, body = 'x', bucket = BUCKET) =>
   client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));

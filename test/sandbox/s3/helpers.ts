@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import type { SourceData } from '@smithy/types';
-import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { S3Client, S3ServiceException, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { CredentialStore, type IssuedCredential } from '../../../sandbox/CredentialStore.js';
 import { startS3Server, type S3Server, type S3ServerOptions } from '../../../sandbox/s3/S3Server.js';
 
@@ -114,4 +114,15 @@ export class NodeSha256 {
     return Promise.resolve(new Uint8Array(this.hash.digest()));
   }
   reset(): void {}
+}
+
+/** Awaits a request that must fail with an S3 error; returns its name and HTTP status. */
+export async function failure(promise: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof S3ServiceException) return { name: err.name, status: err.$metadata.httpStatusCode };
+    throw err;
+  }
+  throw new Error('expected the request to fail');
 }

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand,
-  HeadObjectCommand, ListMultipartUploadsCommand, ListPartsCommand, PutObjectCommand, S3ServiceException,
+  HeadObjectCommand, ListMultipartUploadsCommand, ListPartsCommand, PutObjectCommand,
   UploadPartCommand, UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
-import { BUCKET, md5Hex, multipartEtag, pseudoRandomBytes, startTestSandbox, type TestSandbox } from './helpers.js';
+import { BUCKET, failure, md5Hex, multipartEtag, pseudoRandomBytes, startTestSandbox, type TestSandbox } from './helpers.js';
 
 const MiB = 1024 * 1024;
 let sbx: TestSandbox;
@@ -18,15 +18,6 @@ afterAll(async () => {
   await sbx.dispose();
 });
 
-async function failure(promise: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof S3ServiceException) return { name: err.name, status: err.$metadata.httpStatusCode };
-    throw err;
-  }
-  throw new Error('expected the request to fail');
-}
 
 describe('S3 sandbox multipart uploads', () => {
   it('assembles a 12 MiB lib-storage Upload with 5 MiB parts and the AWS multipart ETag', async () => {
