@@ -11,5 +11,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Two cores: servers and browsers started by suites share them.
     maxWorkers: 2,
+    // The real-S3 lane: one Ceph RGW per run when installed and a selected file uses it.
+    globalSetup: ['test/support/cephGlobalSetup.ts'],
   },
 });

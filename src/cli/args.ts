@@ -14,6 +14,8 @@ const OPTIONS = {
   once: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   'confirm-deletes': { type: 'boolean' },
+  // login/logout: print the URL only (read as `args.given.has('no-browser')`).
+  'no-browser': { type: 'boolean' },
   config: { type: 'string' },
   folder: { type: 'string' },
   bucket: { type: 'string' },

@@ -9,7 +9,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { parseStratusConfig, type StratusConfig } from '../shared/StratusConfig.js';
+import { parseStratusConfig, type CognitoSettings, type StratusConfig } from '../shared/StratusConfig.js';
 import type { SettingFlags } from './args.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -162,6 +162,42 @@ export function validateSyncSettings(merged: MergedSettings): SyncSettingsResult
   if (merged.raw['folder'] === undefined) errors.push(missing('folder'));
   if (!result.ok || errors.length > 0) return { ok: false, errors };
   return { ok: true, settings: result.config as SyncSettings };
+}
+
+/** What the sign-in commands (login, logout, whoami) need: the cognito block, and the bucket when one is given. */
+export interface AccountSettings {
+  readonly cognito: CognitoSettings;
+  readonly bucket?: string;
+}
+
+export type AccountSettingsResult = { readonly ok: true; readonly settings: AccountSettings } | { readonly ok: false; readonly errors: string[] };
+
+/**
+ * Validates merged settings for the sign-in commands: auth must be "cognito"
+ * and its `cognito` block valid; bucket, region and folder are not needed to
+ * sign in, so their problems are left to `stratus sync`.
+ */
+export function validateAccountSettings(merged: MergedSettings): AccountSettingsResult {
+  if (merged.raw['auth'] !== 'cognito') {
+    const source = merged.sources.get('auth');
+    return {
+      ok: false,
+      errors: [
+        `signing in is for auth "cognito" (auth is ${JSON.stringify(merged.raw['auth'])}${source === undefined ? '' : ` from ${source}`}): ` +
+          'use --auth cognito or a config file with "auth": "cognito" and its "cognito" settings; with auth "aws" Stratus uses your AWS credentials instead',
+      ],
+    };
+  }
+  const result = parseStratusConfig(merged.raw);
+  const source = merged.sources.get('cognito');
+  const errors = result.ok
+    ? []
+    : result.errors
+        .filter((line) => /^(cognito|version)\b/.test(line))
+        .map((line) => (source === undefined ? line : `${line} (from ${source})`));
+  if (errors.length > 0) return { ok: false, errors };
+  const bucket = merged.raw['bucket'];
+  return { ok: true, settings: { cognito: merged.raw['cognito'] as CognitoSettings, ...(typeof bucket === 'string' ? { bucket } : {}) } };
 }
 
 /** The folder setting alone (status needs nothing else), or the line saying how to give it. */

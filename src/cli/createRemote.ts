@@ -1,11 +1,15 @@
 /**
- * Builds the S3 side of a sync for `--auth aws`: an S3Client with the AWS
- * SDK's credential chain and an S3RemoteStore on the configured prefix.
+ * Builds the S3 side of a sync: an S3Client and an S3RemoteStore.
+ * - `--auth aws`: the AWS SDK's credential chain, on the configured prefix.
+ * - `--auth cognito`: the signed-in user's identity-pool credentials (from the
+ *   token vault's refresh token), on the prefix `<identityId>/` — the only one
+ *   those credentials may touch, so no other prefix can be chosen.
  * The SDK is imported here, lazily, so `stratus --help` does not pay its
  * ~125 ms load time. Credentials are resolved once up front, so "no
- * credentials" is one clear line (`no-credentials`) instead of a failure
- * somewhere inside the first listing.
+ * credentials" / "not signed in" / "signed out" is one clear line instead of
+ * a failure somewhere inside the first listing.
  */
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { StratusError } from '../core/StratusError.js';
 import type { Logger } from '../engine/logger.js';
@@ -15,6 +19,8 @@ import type { Env, SyncSettings } from './config.js';
 
 export interface RemoteConnection {
   readonly remote: RemoteStore;
+  /** The client `remote` uses (stratus doctor sends its own checks through it). */
+  readonly client: S3Client;
   readonly location: SyncLocation;
   /** Closes the client's sockets so the process can exit promptly. */
   dispose(): void;
@@ -74,14 +80,33 @@ async function resolveCredentials(provider: AwsCredentialIdentityProvider, env: 
   }
 }
 
-export async function createRemote(settings: SyncSettings, env: Env, log: Logger): Promise<RemoteConnection> {
-  const credentials = await credentialChain(env);
-  await resolveCredentials(credentials, env);
+/** Cognito mode: the vault's session → identity pool credentials → the user's own prefix. */
+async function createCognitoRemote(settings: SyncSettings, env: Env, log: Logger, cwd: string): Promise<RemoteConnection> {
+  const cognito = settings.cognito;
+  if (cognito === undefined) throw new StratusError('config-invalid', 'cognito settings are required when auth is "cognito"', { severity: 'fatal' });
+  const [{ CognitoAuth }, { notSignedIn }, { vaultFor }] = await Promise.all([
+    import('../engine/auth/CognitoAuth.js'),
+    import('../engine/auth/authErrors.js'),
+    import('./cognitoAccount.js'),
+  ]);
+  const vault = vaultFor(cognito, env, cwd);
+  // Checked before any network: "not signed in" must not wait for an unreachable server.
+  if ((await vault.get()) === undefined) throw notSignedIn();
+  const auth = await CognitoAuth.connect({ cognito, vault, log });
+  const session = await auth.restore();
+  if (session === undefined) throw notSignedIn();
+  // One provider (and one S3 client) per signed-in user: the SDK caches the identity ID inside it.
+  const credentials = auth.credentialsFor(session);
+  await credentials.provider();
+  const prefix = await credentials.prefix();
+  return s3Connection(settings, credentials.provider, prefix, log);
+}
+
+async function s3Connection(settings: SyncSettings, credentials: AwsCredentialIdentityProvider, prefix: string, log?: Logger): Promise<RemoteConnection> {
   const [{ S3Client }, { S3RemoteStore }] = await Promise.all([
     import('@aws-sdk/client-s3'),
     import('../engine/remote/S3RemoteStore.js'),
   ]);
-  const prefix = settings.prefix ?? '';
   const client = new S3Client({
     region: settings.region,
     credentials,
@@ -91,8 +116,17 @@ export async function createRemote(settings: SyncSettings, env: Env, log: Logger
     requestHandler: { connectionTimeout: 10_000 },
   });
   return {
-    remote: new S3RemoteStore({ client, bucket: settings.bucket, prefix, log }),
+    remote: new S3RemoteStore({ client, bucket: settings.bucket, prefix, ...(log === undefined ? {} : { log }) }),
+    client,
     location: { bucket: settings.bucket, prefix, ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }) },
     dispose: () => client.destroy(),
   };
+}
+
+/** `cwd` resolves a relative STRATUS_STATE_DIR (cognito mode). @default process.cwd() */
+export async function createRemote(settings: SyncSettings, env: Env, log: Logger, cwd: string = process.cwd()): Promise<RemoteConnection> {
+  if (settings.auth === 'cognito') return createCognitoRemote(settings, env, log, cwd);
+  const credentials = await credentialChain(env);
+  await resolveCredentials(credentials, env);
+  return s3Connection(settings, credentials, settings.prefix ?? '', log);
 }

@@ -30,6 +30,10 @@ export interface Failure {
 const SPECIFIC = new Set([
   'no-such-bucket', 'network', 'access-denied', 'credentials-invalid', 'credentials-expired', 'clock-skew',
   'no-credentials', 'sync-root-missing', 'sync-root-not-a-folder', 'sync-root-locked', 'sync-root-other-location', 'aborted',
+  // Sign-in (src/engine/auth/authErrors.ts): a storage failure caused by a lost session is about the session.
+  'not-signed-in', 'signed-out', 'sign-in-unreachable', 'sign-in-issuer-invalid', 'sign-in-rejected', 'sign-in-denied',
+  'sign-in-timeout', 'sign-in-state-mismatch', 'sign-in-invalid-token', 'sign-in-failed', 'callback-port-busy',
+  'redirect-uri-invalid', 'identity-pool-not-found', 'identity-pool-denied', 'identity-pool-busy', 'token-vault-damaged',
 ]);
 
 function stratusErrors(err: unknown): StratusError[] {
@@ -73,6 +77,26 @@ export function describeFailure(err: unknown, context: FailureContext): Failure 
       return config(`${server} does not accept this access key (check AWS_ACCESS_KEY_ID, or renew expired session credentials)`);
     case 'sync-root-missing':
       return config(`the folder "${context.folder ?? '?'}" does not exist (create it first, or check the path)`);
+    case 'not-signed-in':
+      return config('not signed in; run stratus login');
+    case 'signed-out':
+      return config('You are signed out (your session expired or was revoked); run `stratus login`.');
+    case 'identity-pool-busy':
+      // Transient (throttling): nothing is misconfigured, so not a usage error.
+      return { line: oneLine(e.message), exitCode: ExitCode.itemsFailed };
+    case 'sign-in-unreachable':
+    case 'sign-in-issuer-invalid':
+    case 'sign-in-rejected':
+    case 'sign-in-denied':
+    case 'sign-in-timeout':
+    case 'sign-in-state-mismatch':
+    case 'sign-in-invalid-token':
+    case 'sign-in-failed':
+    case 'callback-port-busy':
+    case 'redirect-uri-invalid':
+    case 'identity-pool-not-found':
+    case 'identity-pool-denied':
+    case 'token-vault-damaged':
     case 'clock-skew':
     case 'no-credentials':
     case 'sync-root-not-a-folder':

@@ -10,7 +10,11 @@
  */
 import { parseCliArgs, unusedOption, type OptionName, type ParsedArgs } from './args.js';
 import type { CliIo, CommandIo } from './CliIo.js';
+import { runLogin } from './commands/login.js';
+import { runLogout } from './commands/logout.js';
+import { runDoctor } from './commands/doctor.js';
 import { runStatus } from './commands/status.js';
+import { runWhoami } from './commands/whoami.js';
 import { runSync } from './commands/sync.js';
 import { ExitCode } from './exitCodes.js';
 import { stackLines } from './failures.js';
@@ -31,13 +35,17 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   sync: { options: [...COMMON, 'once', 'dry-run', 'confirm-deletes'], run: runSync },
   // Status accepts the settings flags too (it uses only --folder), so one alias with settings serves both commands.
   status: { options: COMMON, run: runStatus },
+  // Sign-in commands take the settings flags (they use the cognito block of --config).
+  login: { options: [...COMMON, 'no-browser'], run: runLogin },
+  logout: { options: [...COMMON, 'no-browser'], run: runLogout },
+  whoami: { options: COMMON, run: runWhoami },
+  // The connection settings of sync (a folder may be given, e.g. by a shared config file, and is ignored).
+  doctor: { options: COMMON, run: runDoctor },
 };
 
 /** Commands the design has (ARCHITECTURE.md) that this version does not: say so rather than "unknown". */
 const LATER: Readonly<Record<string, string>> = {
   watch: 'continuous sync ("stratus watch") is not available in this version yet; run "stratus sync --once" for one sync pass',
-  login: 'signing in ("stratus login") is not available in this version yet; use "stratus sync --once --auth aws" with an access key',
-  logout: 'signing out ("stratus logout") is not available in this version yet (there is no sign-in to end)',
 };
 
 function usageError(io: CliIo, line: string, hint = 'Run "stratus --help" for usage.'): ExitCode {

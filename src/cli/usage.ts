@@ -10,11 +10,21 @@ Stratus keeps a local folder in two-way sync with your own prefix in an S3 bucke
 Commands:
   sync --once      Run one sync pass and exit.
   status           Show the folder's sync state: location, synced files, pending retries, last run.
+  doctor           Check the server, credentials and prefix permissions, and how the server
+                   differs from AWS S3 (quirks Stratus works around). Exit 0 if Stratus can sync.
+  login            Sign in (auth cognito) in the browser; prints the sign-in URL as the first line.
+  logout           Revoke and forget the stored sign-in; prints the hosted UI's sign-out URL.
+  whoami           Show who is signed in: user, email, identity ID, prefix, token expiry.
 
 Sync options:
   --once              One reconcile pass (required: continuous sync, "stratus watch", is not in this version).
   --dry-run           Print the plan, one line per action, and change nothing.
   --confirm-deletes   Go ahead with deletes a safety rail stopped (e.g. an emptied folder).
+
+Sign-in options (login, logout):
+  --no-browser        Only print the URL; do not open a browser.
+  Sign-ins are stored per account in STRATUS_STATE_DIR (default: ~/.config/stratus,
+  ~/Library/Application Support/Stratus, %APPDATA%\\Stratus) as 0600 files.
 
 Settings (a flag wins over its environment variable, which wins over the config file):
   --folder DIR          STRATUS_FOLDER    Local sync folder; must exist.
@@ -23,13 +33,15 @@ Settings (a flag wins over its environment variable, which wins over the config 
   --endpoint URL        STRATUS_ENDPOINT  Any S3-compatible server (path-style addressing).
   --auth aws|cognito    STRATUS_AUTH      Credentials (default: aws). aws uses the AWS SDK's chain:
                                           AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile.
-                                          cognito sign-in is not available from the CLI yet.
-  --prefix PREFIX       STRATUS_PREFIX    Prefix to sync in aws mode, ending in "/" (e.g. team/ada/).
+                                          cognito uses the sign-in of "stratus login".
+  --prefix PREFIX       STRATUS_PREFIX    Prefix to sync in aws mode, ending in "/" (e.g. team/ada/);
+                                          in cognito mode it is always <identityId>/.
   --config FILE         STRATUS_CONFIG    JSON file with the same settings:
                                           {"version": 1, "auth": "aws", "region": …, "bucket": …, …}
 
 Output:
-  --json           stdout is one JSON object (sync: counts, stop, failed items; status: the state).
+  --json           stdout is one JSON object (sync: counts, stop, failed items; status: the state;
+                   doctor: the checks and the verdict).
   --verbose        Debug logs (JSON lines) and stack traces on stderr.
   -h, --help       Show this help.
   -v, --version    Print the version.

@@ -50,8 +50,20 @@ export interface DownloadRequest {
   readonly onProgress?: (bytesReceived: number) => void;
 }
 
+/** Small persistent strings a RemoteStore may keep what it learnt about its server in (the journal's meta table). */
+export interface RemoteCache {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string): Promise<void>;
+}
+
 /** The S3 prefix of one user, as the engine sees it. Keys passed in and out are full keys. */
 export interface RemoteStore {
+  /**
+   * Called once per run before discovery: a store that must learn how its
+   * server behaves (S3RemoteStore probes conditional writes, ETags, checksums,
+   * pagination) does it here, keeping the result in `cache` between runs.
+   */
+  prepare?(cache: RemoteCache, signal?: AbortSignal): Promise<void>;
   /** Every object under the prefix, paginated internally; throws if any page fails (never a partial list). */
   list(signal?: AbortSignal): AsyncIterable<RemoteObject>;
   head(key: string, signal?: AbortSignal): Promise<RemoteObjectInfo | undefined>;

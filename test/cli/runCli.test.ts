@@ -110,13 +110,10 @@ describe('stratus sync --once before it reaches the server', () => {
     expect(result).toEqual({ code: ExitCode.usage, out: '', err: `stratus: the folder "${join(dir, 'absent')}" does not exist (create it first, or check the path)` });
   });
 
-  it('refuses cognito sign-in plainly instead of pretending', async () => {
-    const result = await runIn({}, dir, 'sync', '--once', '--auth', 'cognito', '--folder', dir);
-    expect(result.code).toBe(ExitCode.usage);
-    expect(result.err).toBe(
-      'stratus: signing in (--auth cognito) is not available from the command line in this version; ' +
-        'for now use --auth aws with an access key (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile) and --prefix',
-    );
+  it('asks for the cognito settings when --auth cognito comes without them', async () => {
+    // Cognito mode itself is covered against the sandbox in login.sandbox.test.ts.
+    const result = await runIn({}, dir, 'sync', '--once', '--auth', 'cognito', '--region', 'us-east-1', '--bucket', 'stratus', '--folder', dir);
+    expect(result).toEqual({ code: ExitCode.usage, out: '', err: 'stratus: cognito settings are required when auth is "cognito"' });
   });
 
   it('says no AWS credentials were found when the chain has none, without a stack trace', async () => {

@@ -25,11 +25,11 @@ function problems(io: CommandIo, lines: readonly string[]): ExitCode {
 async function syncSettings(args: ParsedArgs, io: CommandIo): Promise<SyncSettings | ExitCode> {
   const merge = await mergeSettings(args.settings, io.env, io.cwd);
   if (!merge.ok) return problems(io, merge.errors);
-  if (merge.merged.raw['auth'] === 'cognito') {
-    // Sign-in (issue 6) is not built: say so plainly instead of failing later on missing credentials.
+  if (merge.merged.raw['auth'] === 'cognito' && merge.merged.raw['prefix'] !== undefined) {
+    // The identity pool's credentials may touch only <identityId>/: any other prefix could only fail, or worse, look empty.
     return problems(io, [
-      'signing in (--auth cognito) is not available from the command line in this version; ' +
-        'for now use --auth aws with an access key (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile) and --prefix',
+      `a prefix (from ${merge.merged.sources.get('prefix') ?? 'settings'}) cannot be used with auth "cognito": ` +
+        'the prefix is your identity ID (<identityId>/), set by signing in; remove it',
     ]);
   }
   const valid = validateSyncSettings(merge.merged);
@@ -69,7 +69,7 @@ export async function runSync(args: ParsedArgs, io: CommandIo): Promise<ExitCode
   let connection: RemoteConnection | undefined;
   let engine: SyncEngine | undefined;
   try {
-    connection = await createRemote(settings, io.env, loggers('s3'));
+    connection = await createRemote(settings, io.env, loggers('s3'), io.cwd);
     // Loaded on use: the engine pulls in SQLite and the scanner, which --help and usage errors never need.
     const { SyncEngine: Engine } = await import('../../engine/SyncEngine.js');
     engine = await Engine.open({ root: settings.folder, remote: connection.remote, location: connection.location, log: loggers('engine') });
@@ -80,9 +80,11 @@ export async function runSync(args: ParsedArgs, io: CommandIo): Promise<ExitCode
     });
     return report(result, args, io, connection, settings.folder);
   } catch (err) {
+    // In cognito mode the prefix is known only once signed in (<identityId>/).
+    const prefix = connection?.location.prefix ?? settings.prefix;
     const failure = describeFailure(err, {
       bucket: settings.bucket,
-      ...(settings.prefix === undefined ? {} : { prefix: settings.prefix }),
+      ...(prefix === undefined ? {} : { prefix }),
       endpoint: endpointLabel(settings),
       folder: settings.folder,
       verbose: args.verbose,

@@ -13,6 +13,10 @@
  * - download: GetObject into a new 0600 temp file, verified by length and MD5,
  *   fsynced; removed on any failure (SCENARIOS 32).
  * - copy / delete / createFolderMarker: conditional where the server allows.
+ * - prepare: measures what the server really does with those conditions,
+ *   ETags, checksums and pagination (capabilities.ts), once per endpoint and
+ *   bucket, cached in the journal; WriteGuard then sends each precondition
+ *   only where it is honoured and compares by HEAD where it is not.
  *
  * Every failure leaves as a StratusError (see s3Errors.ts). Emits log lines
  * only for things worth knowing later: server quirks detected, files that
@@ -28,15 +32,19 @@ import { unquoteEtag } from '../../core/model.js';
 import { isStratusError, StratusError } from '../../core/StratusError.js';
 import type { Logger } from '../logger.js';
 import type {
-  DownloadRequest, RemoteObject, RemoteObjectInfo, RemoteStore, UploadRequest, WriteConditions,
+  DownloadRequest, RemoteCache, RemoteObject, RemoteObjectInfo, RemoteStore, UploadRequest, WriteConditions,
 } from '../ports.js';
+import type { CapabilitySet, EndpointCapabilities } from './capabilities.js';
+import { CapabilityState, remoteChangedError } from './CapabilityState.js';
+import { hostLabelOf, serverIdOf } from './endpointNames.js';
 import { FileContentChangedError, receiveToFile } from './fileStreams.js';
 import {
   isNotFound, isNotImplemented, isPreconditionFailed, toStratusError, type RemoteOperation,
 } from './s3Errors.js';
+import { WriteGuard } from './WriteGuard.js';
 import { choosePartSize, copySource, decodeListedKey, MAX_SINGLE_PUT, MIN_PART_SIZE, quoteEtag, readMetadata } from './s3Metadata.js';
 import {
-  changedSince, checkDownload, fileChangedError, putMultipart, putSingle, statForUpload, type UploadTarget,
+  changedSince, checkDownload, fileChangedError, putMultipart, putSingle, statForUpload, type SentConditions, type UploadTarget,
 } from './s3Transfers.js';
 
 const MiB = 1024 * 1024;
@@ -53,6 +61,13 @@ export interface S3RemoteStoreOptions {
   readonly partSize?: number;
   /** Parts in flight per upload; memory per upload ≈ (queueSize + 1) × partSize. @default 4 */
   readonly queueSize?: number;
+  /**
+   * Names the server in the capability cache key. @default from the client:
+   * `<scheme>://<host>[:port]` of its endpoint, or `https://s3.<region>.amazonaws.com`
+   */
+  readonly endpoint?: string;
+  /** Measure the server again when the cached capabilities are older than this. @default 30 days */
+  readonly capabilityMaxAgeMs?: number;
   readonly log?: Logger;
 }
 
@@ -73,9 +88,10 @@ export class S3RemoteStore implements RemoteStore {
   private readonly multipartThreshold: number;
   private readonly transfers: UploadTarget;
   private readonly log: Logger | undefined;
-  /** Ceph RGW refuses a quoted If-Match on writes even when it matches; learnt on the first such 412. */
-  private ifMatchQuoted = true;
+  private readonly capabilityState: CapabilityState;
+  private readonly guard: WriteGuard;
   private endpoint: Promise<string> | undefined;
+  private endpointId: Promise<string> | undefined;
 
   constructor(options: S3RemoteStoreOptions) {
     if (options.prefix !== '' && !options.prefix.endsWith('/')) throw new RangeError('prefix must end with "/"');
@@ -87,10 +103,44 @@ export class S3RemoteStore implements RemoteStore {
     if (partSize < MIN_PART_SIZE) throw new RangeError('partSize must be at least 5 MiB (S3\'s minimum part size)');
     this.transfers = { client: this.client, bucket: this.bucket, partSize, queueSize: Math.max(1, options.queueSize ?? 4) };
     this.log = options.log;
+    const configuredEndpoint = options.endpoint;
+    this.capabilityState = new CapabilityState({
+      client: this.client,
+      bucket: this.bucket,
+      prefix: this.prefix,
+      endpoint: () => (configuredEndpoint === undefined ? this.serverId() : Promise.resolve(configuredEndpoint)),
+      errorContext: async () => ({ bucket: this.bucket, prefix: this.prefix, endpoint: await this.endpointLabel() }),
+      ...(options.capabilityMaxAgeMs === undefined ? {} : { maxAgeMs: options.capabilityMaxAgeMs }),
+      ...(options.log === undefined ? {} : { log: options.log }),
+    });
+    this.guard = new WriteGuard({ capabilities: this.capabilityState, head: (key, signal) => this.head(key, signal) });
+  }
+
+  /**
+   * Measures the server's capabilities on first contact with this endpoint and
+   * bucket (or loads them from `cache`, where they are kept between runs).
+   * Without it the store assumes AWS's documented behaviour, with runtime
+   * checks for the quirks it can recognise from an answer.
+   */
+  async prepare(cache: RemoteCache, signal?: AbortSignal): Promise<void> {
+    await this.capabilityState.prepare(cache, signal);
+  }
+
+  /** What requests are currently shaped by (AWS's documented behaviour until prepare measured otherwise). */
+  get capabilities(): CapabilitySet {
+    return this.capabilityState.current;
+  }
+
+  /** The measured record in use, if prepare found or made one. */
+  get measuredCapabilities(): EndpointCapabilities | undefined {
+    return this.capabilityState.probed;
   }
 
   async *list(signal?: AbortSignal): AsyncGenerator<RemoteObject> {
     let token: string | undefined;
+    // Servers whose continuation tokens do not lead on (measured by prepare) are paged with start-after instead.
+    const byStartAfter = this.capabilityState.current.listPagination === 'continuation-broken';
+    let startAfter: string | undefined;
     const seenTokens = new Set<string>();
     let page = 0;
     do {
@@ -101,21 +151,29 @@ export class S3RemoteStore implements RemoteStore {
           Prefix: this.prefix,
           // Keys with control characters cannot travel in XML unless S3 url-encodes them (SCENARIOS 21).
           EncodingType: 'url',
-          ...(token === undefined ? {} : { ContinuationToken: token }),
+          ...(token === undefined || byStartAfter ? {} : { ContinuationToken: token }),
+          ...(startAfter === undefined ? {} : { StartAfter: startAfter }),
         }), sendOptions(signal));
       } catch (err) {
         throw await this.listFailed(err, page);
       }
       page += 1;
+      let lastKey: string | undefined;
       for (const item of out.Contents ?? []) {
         if (item.Key === undefined) throw this.listBroken('the server listed an object without a key', page);
         const key = decodeListedKey(item.Key, out.EncodingType);
         if (!key.startsWith(this.prefix)) {
           throw this.listBroken(`the server listed "${key}", which is outside the prefix it was asked for`, page);
         }
+        lastKey = key;
         yield { key, size: item.Size ?? 0, etag: unquoteEtag(item.ETag ?? '') };
       }
-      if (out.IsTruncated === true) {
+      if (out.IsTruncated === true && byStartAfter) {
+        // A truncated page must move the listing forward, or it would loop (or end) with objects unseen.
+        if (lastKey === undefined || (startAfter !== undefined && Buffer.compare(Buffer.from(lastKey), Buffer.from(startAfter)) <= 0)) throw this.listBroken('the server truncated a page without moving forward', page);
+        startAfter = lastKey;
+        token = lastKey;
+      } else if (out.IsTruncated === true) {
         const next = out.NextContinuationToken;
         // A truncated page without a way to continue would silently end the listing: refuse it.
         if (next === undefined || next === '') throw this.listBroken('the server truncated a page without a continuation token', page);
@@ -145,11 +203,12 @@ export class S3RemoteStore implements RemoteStore {
     const before = await statForUpload(request);
     let etag: string;
     try {
-      etag = await this.withIfMatchStyle(request.key, request.ifMatch, async (ifMatch) => {
-        if (request.size < this.multipartThreshold) return putSingle(this.transfers, request, ifMatch);
-        await this.preflight(request);
-        return putMultipart(this.transfers, request, ifMatch);
-      });
+      const multipart = request.size >= this.multipartThreshold;
+      etag = await this.guard.write(multipart ? 'multipart' : 'put', request.key, request, async (sent, recheck) => {
+        if (!multipart) return putSingle(this.transfers, request, sent);
+        await this.preflight(request, sent);
+        return putMultipart(this.transfers, request, sent, recheck);
+      }, request.signal);
     } catch (err) {
       if (err instanceof FileContentChangedError) throw fileChangedError(request, err);
       if (request.signal?.aborted === true) throw await this.fail(err, 'upload', request.key);
@@ -225,31 +284,31 @@ export class S3RemoteStore implements RemoteStore {
   async copy(fromKey: string, toKey: string, conditions: WriteConditions & { readonly sourceEtag?: string } = {}): Promise<{ readonly etag: string }> {
     this.assertOwnKey(fromKey);
     this.assertOwnKey(toKey);
-    const send = async (ifNoneMatch: boolean): Promise<string> => {
-      const out = await this.client.send(new CopyObjectCommand({
-        Bucket: this.bucket,
-        Key: toKey,
-        CopySource: copySource(this.bucket, fromKey),
-        MetadataDirective: 'COPY',
-        ...(conditions.sourceEtag === undefined ? {} : { CopySourceIfMatch: quoteEtag(conditions.sourceEtag) }),
-        ...(conditions.ifMatch === undefined ? {} : { IfMatch: this.ifMatchHeader(conditions.ifMatch) }),
-        ...(ifNoneMatch ? { IfNoneMatch: '*' } : {}),
-      }));
-      return unquoteEtag(out.CopyObjectResult?.ETag ?? '');
-    };
+    const { sourceEtag } = conditions;
     let etag: string;
     try {
-      etag = await send(conditions.ifNoneMatch === true);
+      etag = await this.guard.write('copy', toKey, conditions, async (sent) => {
+        // Read per attempt: a NotImplemented on the first attempt switches the second to comparing.
+        const sendsSource = this.capabilityState.current.conditionalCopy === 'honoured';
+        if (sourceEtag !== undefined && !sendsSource) {
+          // A server that ignores copy conditions would copy a newer source unseen: compare first (race: see WriteGuard).
+          const source = await this.head(fromKey);
+          if (source === undefined) throw new StratusError('remote-missing', `"${fromKey}" no longer exists on the server.`, { severity: 'item' });
+          if (source.etag !== sourceEtag) throw remoteChangedError(fromKey);
+        }
+        const out = await this.client.send(new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: toKey,
+          CopySource: copySource(this.bucket, fromKey),
+          MetadataDirective: 'COPY',
+          ...(sourceEtag === undefined || !sendsSource ? {} : { CopySourceIfMatch: quoteEtag(sourceEtag) }),
+          ...(sent.ifMatch === undefined ? {} : { IfMatch: sent.ifMatch }),
+          ...(sent.ifNoneMatch === true ? { IfNoneMatch: '*' } : {}),
+        }));
+        return unquoteEtag(out.CopyObjectResult?.ETag ?? '');
+      });
     } catch (err) {
-      if (!(conditions.ifNoneMatch === true && isNotImplemented(err))) throw await this.fail(err, 'copy', fromKey);
-      // Server without conditional copies: check, then copy. A write to toKey between the two is overwritten.
-      this.log?.warn('server does not support If-None-Match on CopyObject; checking first instead', { key: toKey });
-      if ((await this.head(toKey)) !== undefined) throw this.remoteChanged(toKey);
-      try {
-        etag = await send(false);
-      } catch (retryErr) {
-        throw await this.fail(retryErr, 'copy', fromKey);
-      }
+      throw await this.fail(err, 'copy', fromKey);
     }
     return { etag: etag === '' ? await this.etagAfterWrite(toKey) : etag };
   }
@@ -258,26 +317,15 @@ export class S3RemoteStore implements RemoteStore {
     this.assertOwnKey(key);
     const { ifMatch } = conditions;
     try {
-      await this.withIfMatchStyle(key, ifMatch, (header) => this.client.send(new DeleteObjectCommand({
+      await this.guard.delete(key, ifMatch, (sent) => this.client.send(new DeleteObjectCommand({
         Bucket: this.bucket,
         Key: key,
-        ...(header === undefined ? {} : { IfMatch: header }),
+        ...(sent.ifMatch === undefined ? {} : { IfMatch: sent.ifMatch }),
       })));
     } catch (err) {
       // Already gone is what the caller wanted (S3 answers 404 to If-Match on a missing key).
       if (ifMatch !== undefined && isNotFound(err)) return;
-      if (!(ifMatch !== undefined && isNotImplemented(err))) throw await this.fail(err, 'delete', key);
-      // Servers without conditional deletes (AWS before 2024, many S3-compatibles): compare, then delete.
-      // Race: a write that lands between this HEAD and the DELETE is deleted unseen (a versioned bucket keeps it).
-      this.log?.warn('server does not support If-Match on DeleteObject; comparing first instead', { key });
-      const current = await this.head(key);
-      if (current === undefined) return;
-      if (current.etag !== ifMatch) throw this.remoteChanged(key);
-      try {
-        await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
-      } catch (retryErr) {
-        throw await this.fail(retryErr, 'delete', key);
-      }
+      throw await this.fail(err, 'delete', key);
     }
   }
 
@@ -285,19 +333,19 @@ export class S3RemoteStore implements RemoteStore {
     this.assertOwnKey(key);
     if (!key.endsWith('/')) throw new StratusError('invalid-key', `A folder marker key must end with "/": "${key}".`, { severity: 'fatal' });
     try {
-      const out = await this.client.send(new PutObjectCommand({
+      const out = await this.guard.write('put', key, { ifNoneMatch: true }, (sent: SentConditions) => this.client.send(new PutObjectCommand({
         Bucket: this.bucket,
         Key: key,
         Body: Buffer.alloc(0),
         ContentLength: 0,
         ContentMD5: EMPTY_MD5_BASE64,
-        IfNoneMatch: '*',
-      }));
+        ...(sent.ifNoneMatch === true ? { IfNoneMatch: '*' } : {}),
+      })));
       const etag = unquoteEtag(out.ETag ?? '');
       return { etag: etag === '' ? await this.etagAfterWrite(key) : etag };
     } catch (err) {
       // Someone (or an earlier run) already made it: a marker has no content, so theirs is as good as ours.
-      if (isPreconditionFailed(err)) {
+      if (isPreconditionFailed(err) || (isStratusError(err) && err.code === 'remote-changed')) {
         const existing = await this.head(key);
         if (existing !== undefined) return { etag: existing.etag };
       }
@@ -310,8 +358,9 @@ export class S3RemoteStore implements RemoteStore {
    * gigabytes only to get 412 at Complete: check first. The condition on
    * Complete still decides; this HEAD only saves the wasted transfer.
    */
-  private async preflight(request: UploadRequest): Promise<void> {
-    if (request.ifMatch === undefined && request.ifNoneMatch !== true) return;
+  private async preflight(request: UploadRequest, sent: SentConditions): Promise<void> {
+    // Conditions not sent were already compared by WriteGuard, just now.
+    if (sent.ifMatch === undefined && sent.ifNoneMatch !== true) return;
     let current: RemoteObjectInfo | undefined;
     try {
       current = await this.head(request.key, request.signal);
@@ -319,36 +368,11 @@ export class S3RemoteStore implements RemoteStore {
       // E.g. AWS answers 403 instead of 404 to a HEAD when the policy's ListBucket is prefix-conditioned: undecided, let Complete decide.
       return;
     }
-    if (request.ifNoneMatch === true && current !== undefined) throw this.remoteChanged(request.key);
-    if (request.ifMatch !== undefined && current !== undefined && current.etag !== request.ifMatch) throw this.remoteChanged(request.key);
+    if (request.ifNoneMatch === true && current !== undefined) throw remoteChangedError(request.key);
+    if (request.ifMatch !== undefined && current !== undefined && current.etag !== request.ifMatch) throw remoteChangedError(request.key);
   }
 
   // ── conditions and results ────────────────────────────────────────────────
-
-  private ifMatchHeader(etag: string): string {
-    return this.ifMatchQuoted ? quoteEtag(etag) : etag;
-  }
-
-  /**
-   * Runs a write conditioned on `ifMatch`, quoted as S3 documents. Ceph RGW
-   * (measured on 16.2) answers 412 to a quoted If-Match even when it matches
-   * and accepts the bare ETag: if a 412 comes back while HEAD shows exactly
-   * the expected ETag, switch this store to bare ETags and try once more.
-   */
-  private async withIfMatchStyle<T>(key: string, ifMatch: string | undefined, write: (header: string | undefined) => Promise<T>): Promise<T> {
-    if (ifMatch === undefined) return write(undefined);
-    const quoted = this.ifMatchQuoted;
-    try {
-      return await write(this.ifMatchHeader(ifMatch));
-    } catch (err) {
-      if (!quoted || !isPreconditionFailed(err)) throw err;
-      const current = await this.head(key).catch(() => undefined);
-      if (current?.etag !== ifMatch) throw err;
-      this.ifMatchQuoted = false;
-      this.log?.warn('server refused a matching quoted If-Match; sending bare ETags from now on', { key });
-      return write(this.ifMatchHeader(ifMatch));
-    }
-  }
 
   /** The ETag of an object just written, for servers that do not return it (Ceph's CompleteMultipartUpload). */
   private async etagAfterWrite(key: string, signal?: AbortSignal): Promise<string> {
@@ -377,10 +401,6 @@ export class S3RemoteStore implements RemoteStore {
     }
   }
 
-  private remoteChanged(key: string): StratusError {
-    return new StratusError('remote-changed', `"${key}" changed on the server since Stratus last looked at it; nothing was overwritten.`, { severity: 'item' });
-  }
-
   private async listFailed(err: unknown, pagesRead: number): Promise<StratusError> {
     const mapped = await this.fail(err, 'list');
     if (mapped.code === 'aborted') return mapped;
@@ -401,6 +421,8 @@ export class S3RemoteStore implements RemoteStore {
   }
 
   private async fail(err: unknown, operation: RemoteOperation, key?: string): Promise<StratusError> {
+    // A header the server took when measured and refuses now: it changed (an upgrade, a new proxy); measure again next run.
+    if (isNotImplemented(err)) await this.capabilityState.invalidate(`NotImplemented on ${operation}`);
     return toStratusError(err, {
       operation,
       bucket: this.bucket,
@@ -409,18 +431,13 @@ export class S3RemoteStore implements RemoteStore {
       endpoint: await this.endpointLabel(),
     });
   }
+  private serverId(): Promise<string> {
+    this.endpointId ??= serverIdOf(this.client);
+    return this.endpointId;
+  }
 
-  /** Host[:port] of the endpoint, for "can't reach" messages (never a URL with a query: those can hold signatures). */
   private endpointLabel(): Promise<string> {
-    this.endpoint ??= (async () => {
-      try {
-        const endpoint = await this.client.config.endpoint?.();
-        if (endpoint !== undefined) return `${endpoint.hostname}${endpoint.port === undefined ? '' : `:${endpoint.port}`}`;
-        return `s3.${await this.client.config.region()}.amazonaws.com`;
-      } catch {
-        return 'the configured endpoint';
-      }
-    })();
+    this.endpoint ??= hostLabelOf(this.client);
     return this.endpoint;
   }
 }

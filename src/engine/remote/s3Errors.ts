@@ -15,7 +15,7 @@
 import { isStratusError, StratusError, type Severity } from '../../core/StratusError.js';
 import { redactText } from '../logger.js';
 
-export type RemoteOperation = 'list' | 'head' | 'upload' | 'download' | 'copy' | 'delete' | 'folder-marker';
+export type RemoteOperation = 'list' | 'head' | 'upload' | 'download' | 'copy' | 'delete' | 'folder-marker' | 'probe';
 
 export interface RemoteErrorContext {
   readonly operation: RemoteOperation;

@@ -2,10 +2,10 @@
  * s3Transfers: the byte-moving halves of S3RemoteStore's upload and download
  * — one PutObject, one lib-storage multipart upload, the local-file identity
  * checks around an upload, and the verification of a downloaded body. The
- * store wraps them with conditions, error mapping and the retry on a quirk.
+ * store wraps them with conditions (WriteGuard) and error mapping.
  */
 import { stat } from 'node:fs/promises';
-import { type GetObjectCommandOutput, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CompleteMultipartUploadCommand, type GetObjectCommandOutput, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { isPlainMd5Etag, unquoteEtag } from '../../core/model.js';
 import { StratusError } from '../../core/StratusError.js';
@@ -23,6 +23,13 @@ export interface UploadTarget {
   readonly queueSize: number;
 }
 
+/** The write conditions actually sent: the store drops the ones its server ignores (and compares first instead). */
+export interface SentConditions {
+  /** The If-Match header value, in the spelling the server honours. */
+  readonly ifMatch?: string;
+  readonly ifNoneMatch?: boolean;
+}
+
 /** What identifies one version of a local file cheaply. */
 export interface FileIdentity {
   readonly size: number;
@@ -37,7 +44,7 @@ export interface FileIdentity {
  * listens to — an uncaught exception that would take the engine down.
  * Returns the unquoted ETag ('' when the server sent none).
  */
-export async function putSingle(target: UploadTarget, request: UploadRequest, ifMatch: string | undefined): Promise<string> {
+export async function putSingle(target: UploadTarget, request: UploadRequest, conditions: SentConditions): Promise<string> {
   const body = await readVerifiedFile(request.filePath, request.size, request.md5);
   const out = await target.client.send(new PutObjectCommand({
     Bucket: target.bucket,
@@ -47,8 +54,8 @@ export async function putSingle(target: UploadTarget, request: UploadRequest, if
     // The server recomputes the MD5 and refuses the object (BadDigest) if the bytes arrive damaged.
     ContentMD5: md5HexToBase64(request.md5),
     Metadata: uploadMetadata(request.md5, request.mtimeMs),
-    ...(ifMatch === undefined ? {} : { IfMatch: ifMatch }),
-    ...(request.ifNoneMatch === true ? { IfNoneMatch: '*' } : {}),
+    ...(conditions.ifMatch === undefined ? {} : { IfMatch: conditions.ifMatch }),
+    ...(conditions.ifNoneMatch === true ? { IfNoneMatch: '*' } : {}),
   }), request.signal === undefined ? {} : { abortSignal: request.signal });
   request.onProgress?.(request.size);
   return unquoteEtag(out.ETag ?? '');
@@ -65,7 +72,9 @@ export async function putSingle(target: UploadTarget, request: UploadRequest, if
  * whole file by verifiedFileStream before Complete is ever sent.
  * Returns the unquoted ETag: '' from Ceph RGW, whose Complete answer has an empty one.
  */
-export async function putMultipart(target: UploadTarget, request: UploadRequest, ifMatch: string | undefined): Promise<string> {
+export async function putMultipart(
+  target: UploadTarget, request: UploadRequest, conditions: SentConditions, beforeComplete: () => Promise<void> = () => Promise.resolve(),
+): Promise<string> {
   const partSize = choosePartSize(request.size, target.partSize);
   const body = verifiedFileStream(request.filePath, { size: request.size, md5: request.md5 });
   // Upload reads the body through an async iterator, which surfaces its errors; this only keeps a late one from going unhandled.
@@ -79,7 +88,7 @@ export async function putMultipart(target: UploadTarget, request: UploadRequest,
   request.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const upload = new Upload({
-      client: target.client,
+      client: withHookBeforeComplete(target.client, beforeComplete),
       queueSize: target.queueSize,
       partSize,
       leavePartsOnError: false,
@@ -89,8 +98,8 @@ export async function putMultipart(target: UploadTarget, request: UploadRequest,
         Body: body,
         ContentLength: request.size,
         Metadata: uploadMetadata(request.md5, request.mtimeMs),
-        ...(ifMatch === undefined ? {} : { IfMatch: ifMatch }),
-        ...(request.ifNoneMatch === true ? { IfNoneMatch: '*' } : {}),
+        ...(conditions.ifMatch === undefined ? {} : { IfMatch: conditions.ifMatch }),
+        ...(conditions.ifNoneMatch === true ? { IfNoneMatch: '*' } : {}),
       },
     });
     const { onProgress } = request;
@@ -105,6 +114,25 @@ export async function putMultipart(target: UploadTarget, request: UploadRequest,
     request.signal?.removeEventListener('abort', onAbort);
     body.destroy();
   }
+}
+
+/**
+ * The client, with `hook` awaited before each CompleteMultipartUpload it
+ * sends: lib-storage sends Complete through `client.send` and offers no event
+ * before it, and Complete is the request that changes the object, so this is
+ * where a HEAD-compare for a server that ignores conditions on Complete goes.
+ * A throwing hook fails the upload, which lib-storage then aborts.
+ */
+function withHookBeforeComplete(client: S3Client, hook: () => Promise<void>): S3Client {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property !== 'send') return Reflect.get(target, property, receiver) as unknown;
+      return async (command: unknown, ...rest: unknown[]) => {
+        if (command instanceof CompleteMultipartUploadCommand) await hook();
+        return (target.send as (...args: unknown[]) => Promise<unknown>)(command, ...rest);
+      };
+    },
+  });
 }
 
 export function fileChangedError(request: UploadRequest, cause: unknown): StratusError {

@@ -1,20 +1,23 @@
 /**
  * Scenario harness (Nextcloud's FakeFolder idea, with real parts): one real
- * sandbox S3 server, one identity prefix, and any number of clients, each a
- * real SyncEngine over a real folder on disk. Local deletes go to a per-client
- * trash folder so tests can see them (and the user's own trash is untouched).
+ * S3 server (the sandbox, or Ceph RGW in the real-S3 lane; see
+ * test/support/s3Backends.ts), one fresh prefix per world, and any number of
+ * clients, each a real SyncEngine over a real folder on disk. On the sandbox
+ * the prefix is an identity's and the clients sign with its temporary
+ * credentials (Cognito mode); on Ceph they sign with its one key (aws mode).
+ * Local deletes go to a per-client trash folder so tests can see them (and
+ * the user's own trash is untouched).
  */
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { IssuedCredential } from '../../../sandbox/CredentialStore.js';
 import type { RemoteStore } from '../../../src/engine/ports.js';
 import { S3RemoteStore } from '../../../src/engine/remote/S3RemoteStore.js';
 import { SyncEngine, type SyncEngineOptions } from '../../../src/engine/SyncEngine.js';
 import type { SyncResult } from '../../../src/engine/SyncResult.js';
-import { BUCKET, identityId, startTestSandbox, type TestSandbox } from '../../sandbox/s3/helpers.js';
+import type { S3Backend } from '../../support/s3Backends.js';
 
 export interface EngineClient {
   readonly name: string;
@@ -35,9 +38,9 @@ export interface EngineClient {
 }
 
 export interface EngineWorld {
-  readonly sbx: TestSandbox;
+  readonly backend: S3Backend;
   readonly prefix: string;
-  readonly credential: IssuedCredential;
+  /** A client with the credentials the engine's clients use (scoped to the prefix where the server can). */
   readonly s3: S3Client;
   client(name: string, overrides?: Partial<SyncEngineOptions> & { wrapRemote?: (store: RemoteStore) => RemoteStore }): Promise<EngineClient>;
   /** Remote files under the prefix (folder markers excluded): path → content. */
@@ -66,12 +69,17 @@ async function walk(root: string, dir = root, out: { files: Map<string, string>;
   return out;
 }
 
-export async function startEngineWorld(): Promise<EngineWorld> {
-  const sbx = await startTestSandbox();
-  const identity = identityId();
-  const prefix = `${identity}/`;
-  const credential = sbx.credentials.issueForIdentity(identity, 3_600_000);
-  const s3 = sbx.client(credential);
+/** A world on `backend` under a fresh prefix; the backend outlives it (one per suite, one world per test). */
+export async function startEngineWorld(backend: S3Backend): Promise<EngineWorld> {
+  const prefix = backend.freshPrefix();
+  const bucket = backend.bucket;
+  const s3Clients: S3Client[] = [];
+  const newS3Client = (): S3Client => {
+    const c = backend.client(prefix);
+    s3Clients.push(c);
+    return c;
+  };
+  const s3 = newS3Client();
   const clients: EngineClient[] = [];
   const scratch = await mkdtemp(join(tmpdir(), 'stratus-engine-'));
 
@@ -79,7 +87,7 @@ export async function startEngineWorld(): Promise<EngineWorld> {
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const page = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix, ...(token === undefined ? {} : { ContinuationToken: token }) }));
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token === undefined ? {} : { ContinuationToken: token }) }));
       for (const o of page.Contents ?? []) if (o.Key !== undefined) keys.push(o.Key);
       token = page.NextContinuationToken;
     } while (token !== undefined);
@@ -87,22 +95,21 @@ export async function startEngineWorld(): Promise<EngineWorld> {
   };
 
   return {
-    sbx,
+    backend,
     prefix,
-    credential,
     s3,
     async client(name, overrides = {}) {
       const root = join(scratch, name);
       const trashDir = join(scratch, `${name}-trash`);
       await mkdir(root, { recursive: true });
       await mkdir(trashDir, { recursive: true });
-      const store = new S3RemoteStore({ client: sbx.client(credential), bucket: BUCKET, prefix });
+      const store = new S3RemoteStore({ client: newS3Client(), bucket, prefix });
       const { wrapRemote, ...engineOverrides } = overrides;
       const open = () =>
         SyncEngine.open({
           root,
           remote: wrapRemote === undefined ? store : wrapRemote(store),
-          location: { endpoint: sbx.server.endpoint, bucket: BUCKET, prefix },
+          location: { endpoint: backend.endpoint, bucket, prefix },
           deviceName: name,
           minFreeBytes: 0,
           trash: async (abs) => {
@@ -150,18 +157,19 @@ export async function startEngineWorld(): Promise<EngineWorld> {
       const out = new Map<string, string>();
       for (const key of await listKeys()) {
         if (key.endsWith('/')) continue;
-        const body = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+        const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
         out.set(key.slice(prefix.length), (await body.Body?.transformToString('utf8')) ?? '');
       }
       return out;
     },
     remoteKeys: listKeys,
     async putRemote(relativeKey, content) {
-      await sbx.admin.send(new PutObjectCommand({ Bucket: BUCKET, Key: prefix + relativeKey, Body: content }));
+      await backend.admin.send(new PutObjectCommand({ Bucket: bucket, Key: prefix + relativeKey, Body: content }));
     },
     async dispose() {
       for (const c of clients) await c.close().catch(() => undefined);
-      await sbx.dispose();
+      // The engines are closed: their S3 clients can go (the backend itself is the suite's).
+      for (const c of s3Clients) c.destroy();
       await rm(scratch, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,57 @@
+/**
+ * `stratus login [--no-browser]`: signs in through the Cognito hosted UI in
+ * the system browser (authorization code + PKCE, RFC 8252 loopback redirect)
+ * and stores the refresh token in the CLI's token vault.
+ *
+ * stdout, line 1: the sign-in URL, exactly (scripts and tests read it); then
+ * who signed in and where their files sync, and where the sign-in is stored.
+ * Hints on stderr. Exit: 0 signed in, 2 configuration / sign-in failure,
+ * 130 interrupted.
+ */
+import type { CognitoAuth as CognitoAuthType } from '../../engine/auth/CognitoAuth.js';
+import type { ParsedArgs } from '../args.js';
+import { cliLoggers, type CommandIo } from '../CliIo.js';
+import { cognitoAccount } from '../cognitoAccount.js';
+import { ExitCode } from '../exitCodes.js';
+import { describeFailure, stackLines } from '../failures.js';
+import { openBrowser } from '../openBrowser.js';
+
+/** How long the browser has to come back. */
+const LOGIN_TIMEOUT_MS = 5 * 60_000;
+
+export async function runLogin(args: ParsedArgs, io: CommandIo): Promise<ExitCode> {
+  const account = await cognitoAccount(args, io);
+  if (typeof account === 'number') return account;
+  const { settings, vault } = account;
+  const noBrowser = args.given.has('no-browser');
+  const loggers = cliLoggers(io, args.verbose);
+  try {
+    // Loaded on use: openid-client and the AWS SDK are not needed for --help.
+    const { CognitoAuth } = await import('../../engine/auth/CognitoAuth.js');
+    const auth: CognitoAuthType = await CognitoAuth.connect({ cognito: settings.cognito, vault, log: loggers('auth') });
+    const minutes = Math.round(LOGIN_TIMEOUT_MS / 60_000);
+    const signedIn = await auth.signIn({
+      openUrl: (url) => {
+        io.stdout(url);
+        if (noBrowser) {
+          io.stderr(`Open the URL above in a browser to sign in (waiting up to ${minutes} minutes; Ctrl-C to stop).`);
+        } else {
+          openBrowser(url);
+          io.stderr(`Opening your browser to sign in; if it does not open, visit the URL above (waiting up to ${minutes} minutes).`);
+        }
+      },
+      timeoutMs: LOGIN_TIMEOUT_MS,
+      ...(io.signal === undefined ? {} : { signal: io.signal }),
+    });
+    const { username, email } = signedIn.session.user;
+    const where = settings.bucket === undefined ? `the prefix ${signedIn.identityId}/` : `s3://${settings.bucket}/${signedIn.identityId}/`;
+    io.stdout(`signed in as ${username}${email === undefined ? '' : ` (${email})`}; your files sync to ${where}`);
+    io.stdout(`the sign-in is stored in ${vault.file}: a plain file that only your user account can read (mode 0600), not encrypted; "stratus logout" removes it`);
+    return ExitCode.ok;
+  } catch (err) {
+    const failure = describeFailure(err, { verbose: args.verbose, interrupted: io.signal?.aborted === true });
+    io.stderr(`stratus: ${failure.line}`);
+    if (args.verbose) for (const line of stackLines(err)) io.stderr(line);
+    return failure.exitCode;
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * FileTokenVault: the CLI's TokenVault, a plain JSON file protected only by
+ * file permissions (0600 in a 0700 folder) — the CLI says so when it stores
+ * one. One file per account (issuer + app client), so two configs pointing at
+ * different user pools never share a session:
+ *
+ *   <stateDir>/sessions/<sha256(issuer + "\n" + clientId), 16 hex>.json   (0600)
+ *   {
+ *     "version": 1,
+ *     "issuer": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC",
+ *     "clientId": "…",
+ *     "session": {
+ *       "refreshToken": "…",                 // the only secret
+ *       "sub": "…", "username": "ada", "email": "ada@example.com",
+ *       "identity": { "identityPoolId": "us-east-1:…", "identityId": "us-east-1:…" },
+ *       "signedInAt": "2025-01-01T00:00:00.000Z"
+ *     }
+ *   }
+ *
+ * Writes go to a temp file first and are renamed over the old one, so a crash
+ * leaves the old session or the new one, never half a file.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { authError } from './authErrors.js';
+import type { StoredSession, TokenVault } from './TokenVault.js';
+
+export interface FileTokenVaultOptions {
+  /** The CLI's state folder (see cliStateDir); created 0700 when missing. */
+  readonly stateDir: string;
+  readonly issuer: string;
+  readonly clientId: string;
+}
+
+interface VaultFile {
+  readonly version: 1;
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly session: StoredSession;
+}
+
+/** Stable per-account file name: short, filesystem-safe, and reveals nothing about the account. */
+export function accountKey(issuer: string, clientId: string): string {
+  return createHash('sha256').update(`${issuer}\n${clientId}`).digest('hex').slice(0, 16);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isSession(value: unknown): value is StoredSession {
+  if (!isRecord(value)) return false;
+  const identity = value['identity'];
+  return typeof value['refreshToken'] === 'string' && value['refreshToken'] !== ''
+    && typeof value['sub'] === 'string' && typeof value['username'] === 'string'
+    && typeof value['signedInAt'] === 'string'
+    && (value['email'] === undefined || typeof value['email'] === 'string')
+    && (identity === undefined || (isRecord(identity) && typeof identity['identityPoolId'] === 'string' && typeof identity['identityId'] === 'string'));
+}
+
+export class FileTokenVault implements TokenVault {
+  /** The file that holds (or will hold) the session. */
+  readonly file: string;
+  private readonly stateDir: string;
+  private readonly issuer: string;
+  private readonly clientId: string;
+
+  constructor(options: FileTokenVaultOptions) {
+    this.stateDir = options.stateDir;
+    this.issuer = options.issuer;
+    this.clientId = options.clientId;
+    this.file = join(options.stateDir, 'sessions', `${accountKey(options.issuer, options.clientId)}.json`);
+  }
+
+  async get(): Promise<StoredSession | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw this.damaged(`cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, err);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw this.damaged('is not valid JSON', err);
+    }
+    if (!isRecord(parsed) || parsed['version'] !== 1 || !isSession(parsed['session'])) throw this.damaged('is not a Stratus sign-in file of version 1');
+    // A hash collision or a copied file must not hand one account's token to another.
+    if (parsed['issuer'] !== this.issuer || parsed['clientId'] !== this.clientId) return undefined;
+    return parsed['session'];
+  }
+
+  async set(session: StoredSession): Promise<void> {
+    const dir = dirname(this.file);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    // `mode` applies only to folders mkdir creates; an older, looser folder is tightened too.
+    await chmod(this.stateDir, 0o700);
+    await chmod(dir, 0o700);
+    const body: VaultFile = { version: 1, issuer: this.issuer, clientId: this.clientId, session };
+    const temp = `${this.file}.${randomBytes(6).toString('hex')}.tmp`;
+    // 'wx' + 0600: the secret is never readable by others, not even for a moment, and never written through a planted link.
+    const handle = await open(temp, 'wx', 0o600);
+    try {
+      await handle.writeFile(`${JSON.stringify(body, null, 2)}\n`, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await rename(temp, this.file);
+    } catch (err) {
+      await rm(temp, { force: true });
+      throw err;
+    }
+  }
+
+  async clear(): Promise<void> {
+    await rm(this.file, { force: true });
+  }
+
+  private damaged(what: string, cause?: unknown): Error {
+    return authError('token-vault-damaged', `The sign-in file ${this.file} ${what}; sign out (or delete the file) and sign in again.`, cause);
+  }
+}

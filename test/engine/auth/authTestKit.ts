@@ -1,0 +1,43 @@
+/**
+ * Helpers for the sign-in suites: a free loopback port for the callback, and a
+ * "browser" that walks the sandbox hosted UI with fetch and then delivers the
+ * callback to Stratus' loopback listener, optionally tampered with.
+ */
+import { createServer } from 'node:net';
+import { signInWithFetch } from '../../sandbox/cognito/cognitoTestKit.js';
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const address = server.address();
+  await new Promise<void>((done) => server.close(() => done()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+export interface FetchBrowser {
+  /** Pass as `openUrl`: signs in on the hosted UI and delivers the callback. */
+  readonly open: (url: string) => void;
+  /** Resolves when the callback was delivered (with the page Stratus answered), or rejects with what went wrong. */
+  readonly done: Promise<{ status: number; page: string }>;
+}
+
+export function fetchBrowser(
+  user: { readonly username: string; readonly password: string },
+  redirectUri: string,
+  tamper: (callback: URL) => URL = (callback) => callback,
+): FetchBrowser {
+  let open!: (url: string) => void;
+  const done = new Promise<{ status: number; page: string }>((resolve, reject) => {
+    open = (url) => {
+      void (async () => {
+        const result = await signInWithFetch(new URL(url), redirectUri, user.username, user.password);
+        if (result.callback === undefined) throw new Error(`the hosted UI did not reach the callback (last hop: ${result.hops.at(-1)?.url ?? '?'})`);
+        const response = await fetch(tamper(result.callback));
+        return { status: response.status, page: await response.text() };
+      })().then(resolve, reject);
+    };
+  });
+  done.catch(() => undefined);
+  return { open: (url) => open(url), done };
+}
