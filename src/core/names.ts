@@ -96,8 +96,20 @@ function substituteFor(ch: string, index: number, length: number, os: LocalOs, d
   return undefined;
 }
 
+/**
+ * Characters that can need encoding (or quoting) somewhere: a name without any
+ * of them, and not ending in a dot or space, maps to itself on every OS except
+ * for Windows device names. Most names take this fast path.
+ */
+const MAYBE_SPECIAL = /[\u0000-\u001F\u007F<>:"|?*\\\u201B\u2400-\u2421\uFF01-\uFF5E]|[. ]$|^\.\.?$/;
+
+function isPlainName(name: string, os: LocalOs): boolean {
+  return !MAYBE_SPECIAL.test(name) && (os !== 'windows' || !WINDOWS_RESERVED.test(name));
+}
+
 /** Encodes one S3 key segment (never empty, never containing `/`) as a local file name. */
 export function encodeName(segment: string, os: LocalOs): string {
+  if (isPlainName(segment, os)) return segment;
   if (segment === '.') return FULLWIDTH_DOT;
   if (segment === '..') return FULLWIDTH_DOT + FULLWIDTH_DOT;
   const chars = Array.from(segment);
@@ -139,6 +151,7 @@ function quoteAmbiguous(segment: string, chars: string[], tokens: string[], os: 
 
 /** Decodes a local file name back into the S3 key segment it stands for. */
 export function decodeName(name: string, os: LocalOs): string {
+  if (isPlainName(name, os)) return name;
   if (name === FULLWIDTH_DOT) return '.';
   if (name === FULLWIDTH_DOT + FULLWIDTH_DOT) return '..';
   const chars = Array.from(name);

@@ -97,6 +97,8 @@ export class SqliteJournal implements Journal {
   /** Undefined once closed. */
   private db: DatabaseSync | undefined;
   private readonly statements: Statements;
+  /** The hash cache as last loaded, to skip rewriting unchanged rows (see replaceHashes). */
+  private loadedHashes: Map<string, HashCacheEntry> | undefined;
 
   private constructor(
     db: DatabaseSync,
@@ -157,7 +159,7 @@ export class SqliteJournal implements Journal {
   async loadSynced(): Promise<Map<string, SyncedEntry>> {
     return this.read('read the synced state', (s) => {
       const result = new Map<string, SyncedEntry>();
-      for (const row of s.selectSynced.iterate()) {
+      for (const row of s.selectSynced.all()) {
         const entry = syncedFromRow(row);
         result.set(entry.path, entry);
       }
@@ -229,7 +231,7 @@ export class SqliteJournal implements Journal {
   async loadHashes(): Promise<Map<string, HashCacheEntry>> {
     return this.read('read the hash cache', (s) => {
       const result = new Map<string, HashCacheEntry>();
-      for (const row of s.selectHashes.iterate()) {
+      for (const row of s.selectHashes.all()) {
         const entry: HashCacheEntry = {
           path: text(row, 'path'),
           inode: num(row, 'inode'),
@@ -240,18 +242,26 @@ export class SqliteJournal implements Journal {
         };
         result.set(entry.path, entry);
       }
+      // A copy: the caller may change the map it gets.
+      this.loadedHashes = new Map(result);
       return result;
     });
   }
 
   async replaceHashes(entries: Iterable<HashCacheEntry>): Promise<void> {
+    // What loadHashes returned is what the table holds (one engine per folder, by lock),
+    // so only rows that differ from it are written: a no-change rescan runs no statement.
+    const known = this.loadedHashes;
+    this.loadedHashes = undefined;
     this.transaction('save the hash cache', (s) => {
-      // Upsert what the scan saw, then delete what it did not: unchanged rows cost no write.
       const vanished = new Set<string>();
-      for (const row of s.selectHashPaths.iterate()) vanished.add(text(row, 'path'));
+      if (known === undefined) for (const row of s.selectHashPaths.iterate()) vanished.add(text(row, 'path'));
+      else for (const path of known.keys()) vanished.add(path);
       for (const e of entries) {
-        s.upsertHash.run(e.path, e.inode, e.size, e.mtimeMs, e.ctimeMs, e.md5);
         vanished.delete(e.path);
+        const old = known?.get(e.path);
+        if (old !== undefined && old.inode === e.inode && old.size === e.size && old.mtimeMs === e.mtimeMs && old.ctimeMs === e.ctimeMs && old.md5 === e.md5) continue;
+        s.upsertHash.run(e.path, e.inode, e.size, e.mtimeMs, e.ctimeMs, e.md5);
       }
       for (const gone of vanished) s.deleteHash.run(gone);
     });
