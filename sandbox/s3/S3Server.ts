@@ -50,11 +50,66 @@ export interface S3ServerOptions {
   readonly log?: (line: string) => void;
 }
 
+/** One S3 request as the server saw it (before faults or signature checks). */
+export interface RecordedRequest {
+  /** The S3 operation name, e.g. 'GetObject', 'ListObjectsV2', 'PutObject'. */
+  readonly operation: string;
+  readonly method: string;
+  readonly bucket: string | undefined;
+  readonly key: string | undefined;
+}
+
+/** Counts S3 requests by operation, so tests can prove what a client costs. Admin requests are not counted. */
+export class RequestLog {
+  private entries: RecordedRequest[] = [];
+
+  record(request: RecordedRequest): void {
+    // Bounded: a long-lived sandbox must not grow without limit.
+    if (this.entries.length >= 100_000) this.entries.shift();
+    this.entries.push(request);
+  }
+
+  get all(): readonly RecordedRequest[] {
+    return this.entries;
+  }
+
+  /** Requests of `operation`, optionally only those whose key matches `key`. */
+  count(operation?: string, key?: string | RegExp): number {
+    return this.entries.filter((r) =>
+      (operation === undefined || r.operation === operation) &&
+      (key === undefined || (r.key !== undefined && (typeof key === 'string' ? r.key === key : key.test(r.key))))).length;
+  }
+
+  reset(): void {
+    this.entries = [];
+  }
+}
+
+/** S3's name for the operation a request asks for (only as far as the counter needs to tell them apart). */
+function operationOf(method: string, bucket: string | undefined, key: string | undefined, query: ReadonlyMap<string, string>): string {
+  if (bucket === undefined) return 'ListBuckets';
+  if (key === undefined) {
+    if (method === 'GET') return query.get('list-type') === '2' ? 'ListObjectsV2' : query.has('uploads') ? 'ListMultipartUploads' : query.size > 0 ? 'GetBucket' : 'ListObjects';
+    if (method === 'POST' && query.has('delete')) return 'DeleteObjects';
+    return `${method}Bucket`;
+  }
+  if (query.has('uploadId') || query.has('uploads')) return `${method}Multipart`;
+  switch (method) {
+    case 'GET': return 'GetObject';
+    case 'HEAD': return 'HeadObject';
+    case 'PUT': return 'PutObject';
+    case 'DELETE': return 'DeleteObject';
+    default: return method;
+  }
+}
+
 export interface S3Server {
   /** `http://127.0.0.1:PORT` */
   readonly endpoint: string;
   readonly port: number;
   readonly faults: FaultInjector;
+  /** Every S3 request received (a copy counts as PutObject); `reset()` between measurements. */
+  readonly requests: RequestLog;
   close(): Promise<void>;
 }
 
@@ -215,6 +270,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
   };
   const verifier = new SigV4Verifier({ credentials, region, now });
   const faults = new FaultInjector(() => credentials.expireAll());
+  const requests = new RequestLog();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = Date.now();
@@ -236,6 +292,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     try {
       const { bucket, key } = parsePath(rawPath);
       resource = `/${bucket ?? ''}${key === undefined ? '' : `/${key}`}`;
+      requests.record({ operation: operationOf(method, bucket, key, firstValues(rawQuery)), method, bucket, key });
       const fault: FaultDecision = faults.decide(key);
       if (fault.latencyMs > 0) await sleep(fault.latencyMs);
       if (fault.errorStatus !== undefined) throw s3Error(fault.errorStatus === 503 ? 'SlowDown' : 'InternalError');
@@ -293,6 +350,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     endpoint: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     faults,
+    requests,
     close: () => new Promise<void>((resolve, reject) => {
       server.close((err) => (err ? reject(err) : resolve()));
       server.closeIdleConnections();

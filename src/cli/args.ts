@@ -16,6 +16,10 @@ const OPTIONS = {
   'confirm-deletes': { type: 'boolean' },
   // login/logout: print the URL only (read as `args.given.has('no-browser')`).
   'no-browser': { type: 'boolean' },
+  // watch: timings in milliseconds (tests shorten them; read as `args.timings`).
+  'debounce-ms': { type: 'string' },
+  'poll-ms': { type: 'string' },
+  'full-list-ms': { type: 'string' },
   config: { type: 'string' },
   folder: { type: 'string' },
   bucket: { type: 'string' },
@@ -50,6 +54,8 @@ export interface ParsedArgs {
   readonly dryRun: boolean;
   readonly confirmDeletes: boolean;
   readonly settings: SettingFlags;
+  /** `watch`'s timing flags, as given (the command validates them). */
+  readonly timings: { readonly debounceMs?: string; readonly pollMs?: string; readonly fullListMs?: string };
   /** Which options were given, to refuse ones a command does not use. */
   readonly given: ReadonlySet<OptionName>;
 }
@@ -83,6 +89,11 @@ export function parseCliArgs(argv: readonly string[]): ParseResult {
       dryRun: v['dry-run'] === true,
       confirmDeletes: v['confirm-deletes'] === true,
       settings,
+      timings: {
+        ...(v['debounce-ms'] === undefined ? {} : { debounceMs: v['debounce-ms'] }),
+        ...(v['poll-ms'] === undefined ? {} : { pollMs: v['poll-ms'] }),
+        ...(v['full-list-ms'] === undefined ? {} : { fullListMs: v['full-list-ms'] }),
+      },
       given: new Set(Object.keys(v) as OptionName[]),
     },
   };

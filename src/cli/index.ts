@@ -24,6 +24,8 @@ function packageVersion(): string {
 // `once` restores Node's default, so a second Ctrl-C ends the process at once.
 const interrupt = new AbortController();
 process.once('SIGINT', () => interrupt.abort());
+// SIGTERM (a service manager stopping `stratus watch`) ends as cleanly as Ctrl-C.
+process.once('SIGTERM', () => interrupt.abort());
 
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: (line) => process.stdout.write(`${line}\n`),

@@ -16,6 +16,7 @@ import { runDoctor } from './commands/doctor.js';
 import { runStatus } from './commands/status.js';
 import { runWhoami } from './commands/whoami.js';
 import { runSync } from './commands/sync.js';
+import { runWatch } from './commands/watch.js';
 import { ExitCode } from './exitCodes.js';
 import { stackLines } from './failures.js';
 import { USAGE } from './usage.js';
@@ -33,6 +34,7 @@ interface Command {
 
 const COMMANDS: Readonly<Record<string, Command>> = {
   sync: { options: [...COMMON, 'once', 'dry-run', 'confirm-deletes'], run: runSync },
+  watch: { options: [...COMMON, 'debounce-ms', 'poll-ms', 'full-list-ms'], run: runWatch },
   // Status accepts the settings flags too (it uses only --folder), so one alias with settings serves both commands.
   status: { options: COMMON, run: runStatus },
   // Sign-in commands take the settings flags (they use the cognito block of --config).
@@ -44,9 +46,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
 };
 
 /** Commands the design has (ARCHITECTURE.md) that this version does not: say so rather than "unknown". */
-const LATER: Readonly<Record<string, string>> = {
-  watch: 'continuous sync ("stratus watch") is not available in this version yet; run "stratus sync --once" for one sync pass',
-};
+const LATER: Readonly<Record<string, string>> = {};
 
 function usageError(io: CliIo, line: string, hint = 'Run "stratus --help" for usage.'): ExitCode {
   io.stderr(`stratus: ${line}`);

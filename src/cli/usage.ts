@@ -9,6 +9,8 @@ Stratus keeps a local folder in two-way sync with your own prefix in an S3 bucke
 
 Commands:
   sync --once      Run one sync pass and exit.
+  watch            Keep the folder in sync until Ctrl-C: syncs local changes within seconds and
+                   remote changes within a poll interval; one line per run and per state change.
   status           Show the folder's sync state: location, synced files, pending retries, last run.
   doctor           Check the server, credentials and prefix permissions, and how the server
                    differs from AWS S3 (quirks Stratus works around). Exit 0 if Stratus can sync.
@@ -17,9 +19,16 @@ Commands:
   whoami           Show who is signed in: user, email, identity ID, prefix, token expiry.
 
 Sync options:
-  --once              One reconcile pass (required: continuous sync, "stratus watch", is not in this version).
+  --once              One reconcile pass (required; "stratus watch" syncs continuously).
   --dry-run           Print the plan, one line per action, and change nothing.
   --confirm-deletes   Go ahead with deletes a safety rail stopped (e.g. an emptied folder).
+
+Watch options (times in milliseconds):
+  --debounce-ms MS    Quiet time after the last local change before a run (default: 1000).
+  --poll-ms MS        How often an idle client checks the server's change marker (default: 15000);
+                      one small GET each, 240 per idle hour.
+  --full-list-ms MS   A full run (whole listing and folder scan) at least this often, for changes
+                      made by other tools (default: 600000, 10 minutes).
 
 Sign-in options (login, logout):
   --no-browser        Only print the URL; do not open a browser.
@@ -41,7 +50,7 @@ Settings (a flag wins over its environment variable, which wins over the config 
 
 Output:
   --json           stdout is one JSON object (sync: counts, stop, failed items; status: the state;
-                   doctor: the checks and the verdict).
+                   doctor: the checks and the verdict); watch: one JSON object per line per event.
   --verbose        Debug logs (JSON lines) and stack traces on stderr.
   -h, --help       Show this help.
   -v, --version    Print the version.

@@ -10,34 +10,11 @@ import type { SyncResult } from '../../engine/SyncResult.js';
 import type { ParsedArgs } from '../args.js';
 import type { CommandIo } from '../CliIo.js';
 import { cliLoggers } from '../CliIo.js';
-import { checkFolder, mergeSettings, validateSyncSettings, type SyncSettings } from '../config.js';
 import { createRemote, endpointLabel, type RemoteConnection } from '../createRemote.js';
 import { ExitCode } from '../exitCodes.js';
 import { describeFailure, stackLines } from '../failures.js';
 import { planLines, planSummary, runSummary, syncJson } from '../output.js';
-
-function problems(io: CommandIo, lines: readonly string[]): ExitCode {
-  for (const line of lines) io.stderr(`stratus: ${line}`);
-  return ExitCode.usage;
-}
-
-/** The settings, or the exit code after saying what is wrong with them. */
-async function syncSettings(args: ParsedArgs, io: CommandIo): Promise<SyncSettings | ExitCode> {
-  const merge = await mergeSettings(args.settings, io.env, io.cwd);
-  if (!merge.ok) return problems(io, merge.errors);
-  if (merge.merged.raw['auth'] === 'cognito' && merge.merged.raw['prefix'] !== undefined) {
-    // The identity pool's credentials may touch only <identityId>/: any other prefix could only fail, or worse, look empty.
-    return problems(io, [
-      `a prefix (from ${merge.merged.sources.get('prefix') ?? 'settings'}) cannot be used with auth "cognito": ` +
-        'the prefix is your identity ID (<identityId>/), set by signing in; remove it',
-    ]);
-  }
-  const valid = validateSyncSettings(merge.merged);
-  if (!valid.ok) return problems(io, valid.errors);
-  const folderProblem = await checkFolder(valid.settings.folder);
-  if (folderProblem !== undefined) return problems(io, [folderProblem]);
-  return valid.settings;
-}
+import { problems, syncSettings } from '../syncSettings.js';
 
 function report(result: SyncResult, args: ParsedArgs, io: CommandIo, connection: RemoteConnection, folder: string): ExitCode {
   if (args.json) io.stdout(JSON.stringify(syncJson(result)));
@@ -60,7 +37,7 @@ function report(result: SyncResult, args: ParsedArgs, io: CommandIo, connection:
 
 export async function runSync(args: ParsedArgs, io: CommandIo): Promise<ExitCode> {
   if (!args.once) {
-    return problems(io, ['continuous sync ("stratus watch") is not available in this version yet; run "stratus sync --once" for one sync pass']);
+    return problems(io, ['"stratus sync" needs --once (one sync pass); for continuous sync run "stratus watch"']);
   }
   const settings = await syncSettings(args, io);
   if (typeof settings === 'number') return settings;

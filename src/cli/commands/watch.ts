@@ -1,0 +1,163 @@
+/**
+ * `stratus watch [--json] [--debounce-ms MS] [--poll-ms MS] [--full-list-ms MS]`:
+ * continuous sync of the configured folder (the same settings as `sync`)
+ * until Ctrl-C / SIGTERM (io.signal), which aborts the run in flight, disposes
+ * the watcher and timers, closes the journal and exits 0.
+ *
+ * Prints one line per run ("12:03:04 synced: 2 up, 0 down, 0 conflicts, 0 errors")
+ * and per state change ("12:03:09 offline — will retry …", "back online");
+ * with --json, one JSON object per line per event:
+ *   {"event":"started","folder":…,"location":…}
+ *   {"event":"run","at":…,"reasons":["local"],"uploaded":1,…}   (sync --json's fields)
+ *   {"event":"state","at":…,"state":"offline","previous":"syncing","error":"…"}
+ * Exit: 0 when stopped by the user; the failure's code when the folder or the
+ * server cannot be used at all (configuration, credentials, first run failing).
+ */
+import { hostname } from 'node:os';
+import type { SyncEngine } from '../../engine/SyncEngine.js';
+import type { ContinuousSync } from '../../engine/watch/ContinuousSync.js';
+import type { CompletedRun, StateChange } from '../../engine/watch/SyncScheduler.js';
+import { describeCounts } from '../../engine/SyncResult.js';
+import type { ParsedArgs } from '../args.js';
+import type { CommandIo } from '../CliIo.js';
+import { cliLoggers } from '../CliIo.js';
+import { createRemote, endpointLabel, type RemoteConnection } from '../createRemote.js';
+import { ExitCode } from '../exitCodes.js';
+import { describeFailure, stackLines } from '../failures.js';
+import { describeLocation, syncJson } from '../output.js';
+import { problems, syncSettings } from '../syncSettings.js';
+
+interface Timings {
+  readonly debounceMs: number;
+  readonly pollMs: number;
+  readonly fullListMs: number;
+}
+
+/** The timing flags as numbers, or the problems with them. */
+function parseTimings(args: ParsedArgs): Timings | string[] {
+  const errors: string[] = [];
+  const read = (value: string | undefined, flag: string, fallback: number, min: number): number => {
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) errors.push(`--${flag} must be a whole number of milliseconds, at least ${min} (got "${value}")`);
+    return n;
+  };
+  const t = {
+    debounceMs: read(args.timings.debounceMs, 'debounce-ms', 1000, 0),
+    // Floors keep a typo from polling the server in a tight loop.
+    pollMs: read(args.timings.pollMs, 'poll-ms', 15_000, 50),
+    fullListMs: read(args.timings.fullListMs, 'full-list-ms', 600_000, 1000),
+  };
+  return errors.length > 0 ? errors : t;
+}
+
+function clock(): string {
+  return new Date().toTimeString().slice(0, 8);
+}
+
+function message(err: unknown): string {
+  if (err === undefined) return '';
+  if (typeof err === 'object' && err !== null && 'message' in err && typeof err.message === 'string') return err.message;
+  return String(err);
+}
+
+function stateLine(change: StateChange): string | undefined {
+  switch (change.state) {
+    case 'offline': return `offline — will retry by itself (${message(change.error)})`;
+    case 'error': return `sync stopped: ${message(change.error)} — will try again`;
+    case 'paused': return 'paused';
+    case 'idle':
+      if (change.previous === 'offline') return 'back online';
+      if (change.previous === 'paused') return 'resumed';
+      return undefined;
+    default: return undefined;
+  }
+}
+
+export async function runWatch(args: ParsedArgs, io: CommandIo): Promise<ExitCode> {
+  const timings = parseTimings(args);
+  if (Array.isArray(timings)) return problems(io, timings);
+  const settings = await syncSettings(args, io);
+  if (typeof settings === 'number') return settings;
+
+  const loggers = cliLoggers(io, args.verbose);
+  const emit = (line: string, json: Record<string, unknown>): void => io.stdout(args.json ? JSON.stringify({ ...json, at: new Date().toISOString() }) : `${clock()} ${line}`);
+  let connection: RemoteConnection | undefined;
+  let engine: SyncEngine | undefined;
+  let watch: ContinuousSync | undefined;
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort();
+  io.signal?.addEventListener('abort', onAbort, { once: true });
+  if (io.signal?.aborted === true) stop.abort();
+  /** Set when the folder or server cannot be used at all: watching on would only repeat the failure. */
+  let fatal: unknown;
+  try {
+    connection = await createRemote(settings, io.env, loggers('s3'), io.cwd);
+    const [{ SyncEngine: Engine }, { ContinuousSync: Continuous }, { HeadMarker }] = await Promise.all([
+      import('../../engine/SyncEngine.js'),
+      import('../../engine/watch/ContinuousSync.js'),
+      import('../../engine/watch/HeadMarker.js'),
+    ]);
+    engine = await Engine.open({ root: settings.folder, remote: connection.remote, location: connection.location, log: loggers('engine') });
+    const marker = new HeadMarker({
+      client: connection.client,
+      bucket: connection.location.bucket,
+      prefix: connection.location.prefix,
+      deviceName: hostname(),
+      endpoint: endpointLabel(settings),
+    });
+    const location = connection.location;
+    emit(`watching ${settings.folder} with ${describeLocation(location)} (Ctrl-C to stop)`, { event: 'started', folder: settings.folder, location });
+    let succeeded = false;
+    watch = await Continuous.start({
+      engine,
+      root: settings.folder,
+      marker,
+      debounceMs: timings.debounceMs,
+      pollMs: timings.pollMs,
+      fullRunMs: timings.fullListMs,
+      log: loggers('watch'),
+    });
+    watch.scheduler.onDidCompleteRun(({ reasons, result }: CompletedRun) => {
+      if (result.stopped === undefined) succeeded = true;
+      emit(`synced: ${describeCounts(result.counts)}`, { event: 'run', reasons, ...syncJson(result) });
+      for (const item of result.errors) io.stderr(`stratus: ${item.path}: ${item.message}${item.retrying ? ' (will retry)' : ''}`);
+      if (result.stopped !== undefined) io.stderr(`stratus: ${result.stopped.message}`);
+    });
+    watch.scheduler.onDidChangeState((change: StateChange) => {
+      const line = stateLine(change);
+      if (line !== undefined) emit(line, { event: 'state', state: change.state, previous: change.previous, ...(change.error === undefined ? {} : { error: message(change.error) }) });
+      // A first run that fails for anything but the network (bucket, credentials, folder) is a setup problem: say it and exit.
+      if (change.state === 'error' && !succeeded && change.error instanceof Error) {
+        fatal = change.error;
+        stop.abort();
+      }
+    });
+    await new Promise<void>((resolve) => {
+      if (stop.signal.aborted) resolve();
+      else stop.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    if (fatal !== undefined) throw fatal;
+    return ExitCode.ok;
+  } catch (err) {
+    const prefix = connection?.location.prefix ?? settings.prefix;
+    const failure = describeFailure(err, {
+      bucket: settings.bucket,
+      ...(prefix === undefined ? {} : { prefix }),
+      endpoint: endpointLabel(settings),
+      folder: settings.folder,
+      verbose: args.verbose,
+      interrupted: io.signal?.aborted === true,
+    });
+    if (io.signal?.aborted === true && fatal === undefined) return ExitCode.ok;
+    io.stderr(`stratus: ${failure.line}`);
+    if (args.verbose) for (const line of stackLines(err)) io.stderr(line);
+    return failure.exitCode;
+  } finally {
+    io.signal?.removeEventListener('abort', onAbort);
+    // Disposing aborts the run in flight (its items resume next time from the journal), then the lock is released.
+    await watch?.dispose().catch((err: unknown) => io.stderr(`stratus: could not stop watching cleanly: ${message(err)}`));
+    await engine?.close().catch((err: unknown) => io.stderr(`stratus: could not close the sync journal cleanly: ${message(err)}`));
+    connection?.dispose();
+  }
+}
