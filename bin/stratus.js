@@ -10,5 +10,23 @@ if (!existsSync(fileURLToPath(entry))) {
   process.stderr.write('stratus: the CLI is not built yet. Run "npm run build" in the Stratus folder first.\n');
   process.exit(2);
 }
+
+// `sync` and `watch` run with an 8 MiB young-generation semi-space instead of V8's default 16 MiB
+// (issue 4, no-change re-sync of 10,000 files, medians of 4 on a busy 2-core machine: peak RSS
+// 143–159 MB → 126–131 MB, wall time unchanged within noise; first upload of 2,000 files: RSS
+// 182–197 → 155–159 MB, time within noise). The flag only works at start-up, so the process
+// replaces itself once with the flag added (process.execve: same pid, stdio and environment;
+// about 40 ms). Where execve is missing (Windows) or the flag is already given, it runs as is.
+const SEMI_SPACE_FLAG = '--max-semi-space-size';
+const heavyCommand = process.argv.slice(2).some((arg) => arg === 'sync' || arg === 'watch');
+if (
+  heavyCommand &&
+  typeof process.execve === 'function' &&
+  !process.execArgv.some((arg) => arg.startsWith(SEMI_SPACE_FLAG)) &&
+  !(process.env.NODE_OPTIONS ?? '').includes(SEMI_SPACE_FLAG)
+) {
+  process.execve(process.execPath, [process.execPath, `${SEMI_SPACE_FLAG}=8`, ...process.execArgv, ...process.argv.slice(1)], process.env);
+}
+
 module.enableCompileCache?.();
 await import(entry.href);

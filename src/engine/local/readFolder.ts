@@ -5,8 +5,10 @@
  * once. Emits nothing; an lstat failure is returned with the name, not thrown.
  */
 import type { Stats } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { lstat, opendir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fastCallsEnabled, timedSync } from './fastFs.js';
 
 /** lstat calls in flight per folder: enough to hide syscall latency, few enough to leave the thread pool to hashing. */
 const STAT_CONCURRENCY = 16;
@@ -54,7 +56,25 @@ export async function readFolder(absPath: string): Promise<ListedChild[]> {
   // for-await closes the directory handle, also when it throws.
   for await (const dirent of dir) names.push(dirent.name);
   const sorted = names.map((name) => ({ name, nfc: name.normalize('NFC') })).sort(compareNames);
-  return mapBounded(sorted, STAT_CONCURRENCY, async (child): Promise<ListedChild> => {
+  if (fastCallsEnabled()) {
+    // Synchronous lstat while the disk answers fast (fastFs.ts): issue 4, scenario (c), 10,000 files:
+    // ≈ 0.25 s of CPU in fs/promises lstat → ≈ 0.06 s. One slow answer switches to the asynchronous calls.
+    const out: ListedChild[] = [];
+    for (const child of sorted) {
+      try {
+        out.push({ ...child, stat: { stats: timedSync(() => lstatSync(join(absPath, child.name))) } });
+      } catch (error) {
+        out.push({ ...child, stat: { error: error as NodeJS.ErrnoException } });
+      }
+      if (!fastCallsEnabled()) return [...out, ...(await statAll(absPath, sorted.slice(out.length)))];
+    }
+    return out;
+  }
+  return statAll(absPath, sorted);
+}
+
+function statAll(absPath: string, children: readonly Omit<ListedChild, 'stat'>[]): Promise<ListedChild[]> {
+  return mapBounded(children, STAT_CONCURRENCY, async (child): Promise<ListedChild> => {
     try {
       return { ...child, stat: { stats: await lstat(join(absPath, child.name)) } };
     } catch (error) {

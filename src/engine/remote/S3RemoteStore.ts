@@ -26,8 +26,9 @@ import { open, rm, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import {
   CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand,
-  type GetObjectCommandOutput, type ListObjectsV2CommandOutput, type S3Client,
+  type GetObjectCommandOutput, type ListObjectsV2CommandInput, type ListObjectsV2CommandOutput, type S3Client,
 } from '@aws-sdk/client-s3';
+import type { DeserializeMiddleware } from '@smithy/types';
 import { unquoteEtag } from '../../core/model.js';
 import { isStratusError, StratusError } from '../../core/StratusError.js';
 import type { Logger } from '../logger.js';
@@ -38,6 +39,7 @@ import type { CapabilitySet, EndpointCapabilities } from './capabilities.js';
 import { CapabilityState, remoteChangedError } from './CapabilityState.js';
 import { hostLabelOf, serverIdOf } from './endpointNames.js';
 import { FileContentChangedError, receiveToFile } from './fileStreams.js';
+import { splitListContents, type ListedContent } from './listContents.js';
 import {
   isNotFound, isNotImplemented, isPreconditionFailed, toStratusError, type RemoteOperation,
 } from './s3Errors.js';
@@ -79,6 +81,42 @@ function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSign
 function isLocalWriteError(err: unknown): boolean {
   const syscall = (err as { syscall?: unknown } | null)?.syscall;
   return typeof syscall === 'string' && ['open', 'write', 'fsync', 'fdatasync', 'close'].includes(syscall);
+}
+
+/**
+ * Reads the `<Contents>` of the page `command` receives with listContents.ts
+ * (a 200 answer only, after the SDK's retries and its check for an error in a
+ * 200 body) and hands the SDK the page without them. Issue 4, scenario (c):
+ * ≈ 0.4 s of SDK XML work per 10,000 listed objects saved.
+ */
+function readContentsFast(command: ListObjectsV2Command): { contents: readonly ListedContent[] } {
+  const state: { contents: readonly ListedContent[] } = { contents: [] };
+  const middleware: DeserializeMiddleware<ListObjectsV2CommandInput, ListObjectsV2CommandOutput> = (next) => async (args) => {
+    // Each attempt starts afresh: a retried request must not keep an earlier attempt's objects.
+    state.contents = [];
+    const result = await next(args);
+    const response = result.response as { statusCode?: unknown; body?: unknown };
+    if (response.statusCode !== 200) return result;
+    const bytes = await bodyBytes(response.body);
+    const split = splitListContents(bytes.toString('utf8'));
+    if (split === undefined) {
+      response.body = bytes;
+    } else {
+      state.contents = split.contents;
+      response.body = Buffer.from(split.rest, 'utf8');
+    }
+    return result;
+  };
+  command.middlewareStack.addRelativeTo(middleware, { relation: 'after', toMiddleware: 'deserializerMiddleware', name: 'stratusListContents', override: true });
+  return state;
+}
+
+async function bodyBytes(body: unknown): Promise<Buffer> {
+  if (body === undefined || body === null) return Buffer.alloc(0);
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body as AsyncIterable<Uint8Array | string>) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  return Buffer.concat(chunks);
 }
 
 export class S3RemoteStore implements RemoteStore {
@@ -145,21 +183,26 @@ export class S3RemoteStore implements RemoteStore {
     let page = 0;
     do {
       let out: ListObjectsV2CommandOutput;
+      const command = new ListObjectsV2Command({
+        Bucket: this.bucket,
+        Prefix: this.prefix,
+        // Keys with control characters cannot travel in XML unless S3 url-encodes them (SCENARIOS 21).
+        EncodingType: 'url',
+        ...(token === undefined || byStartAfter ? {} : { ContinuationToken: token }),
+        ...(startAfter === undefined ? {} : { StartAfter: startAfter }),
+      });
+      const fast = readContentsFast(command);
       try {
-        out = await this.client.send(new ListObjectsV2Command({
-          Bucket: this.bucket,
-          Prefix: this.prefix,
-          // Keys with control characters cannot travel in XML unless S3 url-encodes them (SCENARIOS 21).
-          EncodingType: 'url',
-          ...(token === undefined || byStartAfter ? {} : { ContinuationToken: token }),
-          ...(startAfter === undefined ? {} : { StartAfter: startAfter }),
-        }), sendOptions(signal));
+        out = await this.client.send(command, sendOptions(signal));
       } catch (err) {
         throw await this.listFailed(err, page);
       }
       page += 1;
       let lastKey: string | undefined;
-      for (const item of out.Contents ?? []) {
+      // The objects read by listContents.ts, then any the SDK parsed (all of them when the page was not in the plain shape).
+      const items: { Key?: string | undefined; Size?: number | undefined; ETag?: string | undefined }[] = fast.contents.map((c) => ({ Key: c.key, Size: c.size, ETag: c.etag }));
+      for (const item of out.Contents ?? []) items.push(item);
+      for (const item of items) {
         if (item.Key === undefined) throw this.listBroken('the server listed an object without a key', page);
         const key = decodeListedKey(item.Key, out.EncodingType);
         if (!key.startsWith(this.prefix)) {

@@ -82,9 +82,39 @@ export interface ReceiveResult {
   readonly md5: string;
 }
 
+/** Bytes gathered from the body before they go to the disk in one writev. */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+/** Received but not yet written bytes at which reading pauses until the write in flight is done. */
+const MAX_PENDING_BYTES = 8 * 1024 * 1024;
+
+/** Writes all of `chunks` at the file's current position (writev may write less than asked). */
+async function writeAll(file: FileHandle, chunks: Buffer[]): Promise<void> {
+  let rest = chunks;
+  while (rest.length > 0) {
+    const { bytesWritten } = await file.writev(rest);
+    let skip = bytesWritten;
+    const next: Buffer[] = [];
+    for (const chunk of rest) {
+      if (skip >= chunk.length) {
+        skip -= chunk.length;
+        continue;
+      }
+      next.push(skip > 0 ? chunk.subarray(skip) : chunk);
+      skip = 0;
+    }
+    if (bytesWritten === 0 && next.length > 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO', syscall: 'write' });
+    rest = next;
+  }
+}
+
 /**
  * Streams `body` into the already-open `file` and fsyncs it. Does not close
  * or remove the file: the caller owns it (and removes it on failure).
+ *
+ * Chunks are hashed as they arrive and written in batches of about 1 MiB, one
+ * batch in flight while the next is received and hashed (at most 8 MiB held).
+ * Issue 4, scenario (b) down, 512 MiB: one awaited write per socket chunk
+ * (tens of thousands) → a few hundred writevs overlapping the MD5.
  */
 export async function receiveToFile(
   body: Readable,
@@ -93,6 +123,27 @@ export async function receiveToFile(
 ): Promise<ReceiveResult> {
   const hash = createHash('md5');
   let bytes = 0;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  /** The one write in flight (batches are written strictly one after another, in order). */
+  let inFlight: Promise<void> | undefined;
+  let writing = false;
+  let writeError: { readonly error: unknown } | undefined;
+  const flush = (): void => {
+    const batch = pending;
+    pending = [];
+    pendingBytes = 0;
+    writing = true;
+    inFlight = writeAll(file, batch).then(
+      () => {
+        writing = false;
+      },
+      (error: unknown) => {
+        writing = false;
+        writeError ??= { error };
+      },
+    );
+  };
   // Aborting destroys the body, which ends the loop below with an AbortError.
   const onAbort = (): void => {
     body.destroy(Object.assign(new Error('Download aborted.'), { name: 'AbortError' }));
@@ -101,18 +152,26 @@ export async function receiveToFile(
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
+      if (writeError !== undefined) throw writeError.error;
       hash.update(chunk);
-      let offset = 0;
-      while (offset < chunk.length) {
-        const { bytesWritten } = await file.write(chunk, offset, chunk.length - offset);
-        offset += bytesWritten;
-      }
+      pending.push(chunk);
+      pendingBytes += chunk.length;
       bytes += chunk.length;
       options.onBytes?.(bytes);
+      if (pendingBytes >= WRITE_BATCH_BYTES) {
+        // Backpressure: while a write runs, keep receiving until MAX_PENDING_BYTES, then wait for it.
+        if (writing && pendingBytes >= MAX_PENDING_BYTES) await inFlight;
+        if (!writing) flush();
+      }
     }
+    await inFlight;
+    if (pendingBytes > 0 && writeError === undefined) flush();
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
+    // The caller closes (and may remove) the file next: no write may still be running then.
+    await inFlight;
   }
+  if (writeError !== undefined) throw writeError.error;
   // The caller renames the file into place next: its bytes must be on disk first (SCENARIOS 32/33).
   await file.sync();
   return { bytes, md5: hash.digest('hex') };
