@@ -16,6 +16,7 @@ import type { Logger } from '../engine/logger.js';
 import type { RemoteStore } from '../engine/ports.js';
 import type { SyncLocation } from '../engine/SyncEngine.js';
 import type { Env, SyncSettings } from './config.js';
+import type { FailureContext } from './failures.js';
 
 export interface RemoteConnection {
   readonly remote: RemoteStore;
@@ -129,4 +130,24 @@ export async function createRemote(settings: SyncSettings, env: Env, log: Logger
   const credentials = await credentialChain(env);
   await resolveCredentials(credentials, env);
   return s3Connection(settings, credentials, settings.prefix ?? '', log);
+}
+
+/**
+ * What a one-line failure message names: the bucket, the prefix (in cognito mode
+ * known only once signed in: `<identityId>/`), the server and the folder.
+ */
+export function failureContext(
+  settings: Pick<SyncSettings, 'bucket' | 'prefix' | 'endpoint' | 'region'> & { readonly folder?: string },
+  connection: RemoteConnection | undefined,
+  options: { readonly verbose: boolean; readonly signal?: AbortSignal | undefined },
+): FailureContext {
+  const prefix = connection?.location.prefix ?? settings.prefix;
+  return {
+    bucket: settings.bucket,
+    ...(prefix === undefined ? {} : { prefix }),
+    endpoint: endpointLabel(settings),
+    ...(settings.folder === undefined ? {} : { folder: settings.folder }),
+    verbose: options.verbose,
+    interrupted: options.signal?.aborted === true,
+  };
 }

@@ -14,7 +14,7 @@ import type { ParsedArgs } from '../args.js';
 import type { CommandIo } from '../CliIo.js';
 import { cliLoggers } from '../CliIo.js';
 import { mergeSettings, validateSyncSettings, type SyncSettings } from '../config.js';
-import { createRemote, endpointLabel, type RemoteConnection } from '../createRemote.js';
+import { createRemote, failureContext, type RemoteConnection } from '../createRemote.js';
 import { ExitCode } from '../exitCodes.js';
 import { describeFailure, stackLines } from '../failures.js';
 
@@ -98,14 +98,7 @@ export async function runDoctor(args: ParsedArgs, io: CommandIo): Promise<ExitCo
     else for (const line of doctorLines(report)) io.stdout(line);
     return report.canSync ? ExitCode.ok : ExitCode.usage;
   } catch (err) {
-    const prefix = connection?.location.prefix ?? settings.prefix;
-    const failure = describeFailure(err, {
-      bucket: settings.bucket,
-      ...(prefix === undefined ? {} : { prefix }),
-      endpoint: endpointLabel(settings),
-      verbose: args.verbose,
-      interrupted: io.signal?.aborted === true,
-    });
+    const failure = describeFailure(err, failureContext(settings, connection, { verbose: args.verbose, signal: io.signal }));
     io.stderr(`stratus: ${failure.line}`);
     if (args.verbose) for (const line of stackLines(err)) io.stderr(line);
     return failure.exitCode;

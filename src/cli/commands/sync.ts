@@ -10,7 +10,7 @@ import type { SyncResult } from '../../engine/SyncResult.js';
 import type { ParsedArgs } from '../args.js';
 import type { CommandIo } from '../CliIo.js';
 import { cliLoggers } from '../CliIo.js';
-import { createRemote, endpointLabel, type RemoteConnection } from '../createRemote.js';
+import { createRemote, failureContext, type RemoteConnection } from '../createRemote.js';
 import { ExitCode } from '../exitCodes.js';
 import { describeFailure, stackLines } from '../failures.js';
 import { planLines, planSummary, runSummary, syncJson } from '../output.js';
@@ -57,16 +57,7 @@ export async function runSync(args: ParsedArgs, io: CommandIo): Promise<ExitCode
     });
     return report(result, args, io, connection, settings.folder);
   } catch (err) {
-    // In cognito mode the prefix is known only once signed in (<identityId>/).
-    const prefix = connection?.location.prefix ?? settings.prefix;
-    const failure = describeFailure(err, {
-      bucket: settings.bucket,
-      ...(prefix === undefined ? {} : { prefix }),
-      endpoint: endpointLabel(settings),
-      folder: settings.folder,
-      verbose: args.verbose,
-      interrupted: io.signal?.aborted === true,
-    });
+    const failure = describeFailure(err, failureContext(settings, connection, { verbose: args.verbose, signal: io.signal }));
     io.stderr(`stratus: ${failure.line}`);
     if (args.verbose) for (const line of stackLines(err)) io.stderr(line);
     return failure.exitCode;

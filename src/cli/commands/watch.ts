@@ -21,7 +21,7 @@ import { describeCounts } from '../../engine/SyncResult.js';
 import type { ParsedArgs } from '../args.js';
 import type { CommandIo } from '../CliIo.js';
 import { cliLoggers } from '../CliIo.js';
-import { createRemote, endpointLabel, type RemoteConnection } from '../createRemote.js';
+import { createRemote, endpointLabel, failureContext, type RemoteConnection } from '../createRemote.js';
 import { ExitCode } from '../exitCodes.js';
 import { describeFailure, stackLines } from '../failures.js';
 import { describeLocation, syncJson } from '../output.js';
@@ -140,15 +140,7 @@ export async function runWatch(args: ParsedArgs, io: CommandIo): Promise<ExitCod
     if (fatal !== undefined) throw fatal;
     return ExitCode.ok;
   } catch (err) {
-    const prefix = connection?.location.prefix ?? settings.prefix;
-    const failure = describeFailure(err, {
-      bucket: settings.bucket,
-      ...(prefix === undefined ? {} : { prefix }),
-      endpoint: endpointLabel(settings),
-      folder: settings.folder,
-      verbose: args.verbose,
-      interrupted: io.signal?.aborted === true,
-    });
+    const failure = describeFailure(err, failureContext(settings, connection, { verbose: args.verbose, signal: io.signal }));
     if (io.signal?.aborted === true && fatal === undefined) return ExitCode.ok;
     io.stderr(`stratus: ${failure.line}`);
     if (args.verbose) for (const line of stackLines(err)) io.stderr(line);
