@@ -9,14 +9,14 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Env } from '../../src/cli/config.js';
 import { ExitCode, runCli } from '../../src/cli/runCli.js';
 import type { SyncJson } from '../../src/cli/output.js';
-import { startSandbox, type Sandbox } from '../../sandbox/startSandbox.js';
+import type { Sandbox } from '../../sandbox/startSandbox.js';
+import { startCliSandbox, type CliSandbox } from './cliSandbox.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 
@@ -25,30 +25,15 @@ let scratch: string;
 let admin: S3Client;
 let env: Env;
 
+let world: CliSandbox;
+
 beforeAll(async () => {
-  scratch = await mkdtemp(join(tmpdir(), 'stratus-cli-sync-'));
-  sandbox = await startSandbox({ dataDir: join(scratch, 'sandbox') });
-  const { info } = sandbox;
-  env = {
-    AWS_ACCESS_KEY_ID: info.adminAccessKeyId,
-    AWS_SECRET_ACCESS_KEY: info.adminSecretAccessKey,
-    // Isolation: whatever profile the machine has must not take part.
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    HOME: scratch,
-  };
-  admin = new S3Client({
-    region: info.region,
-    endpoint: info.s3Endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: info.adminAccessKeyId, secretAccessKey: info.adminSecretAccessKey },
-  });
+  world = await startCliSandbox('sync');
+  ({ sandbox, scratch, admin, env } = world);
 });
 
 afterAll(async () => {
-  admin.destroy();
-  await sandbox.close();
-  await rm(scratch, { recursive: true, force: true });
+  await world.dispose();
 });
 
 interface Run {
