@@ -122,3 +122,11 @@ export function stackLines(err: unknown): string[] {
   }
   return lines;
 }
+
+/** Prints a failure as one line on stderr (and its stack with --verbose); returns its exit code. */
+export function reportFailure(err: unknown, context: FailureContext, stderr: (line: string) => void): ExitCode {
+  const failure = describeFailure(err, context);
+  stderr(`stratus: ${failure.line}`);
+  if (context.verbose === true) for (const line of stackLines(err)) stderr(line);
+  return failure.exitCode;
+}

@@ -5,12 +5,12 @@
  * it say "cannot sync" (exit 2): refused credentials, a denied prefix, an
  * unreachable server; and the clock check, with a skewed local clock.
  */
-import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../../src/cli/commands/doctor.js';
 import type { Env } from '../../src/cli/config.js';
 import { ExitCode, runCli } from '../../src/cli/runCli.js';
 import { diagnoseEndpoint } from '../../src/engine/remote/endpointDoctor.js';
+import { freePort } from '../support/ports.js';
 import { describeEachBackend, startBackend, type S3Backend, type S3Credentials } from '../support/s3Backends.js';
 
 /** The capability warnings each backend must produce, no more and no fewer. */
@@ -142,10 +142,7 @@ describe('stratus doctor with per-user credentials (sandbox)', () => {
 describe('stratus doctor against nothing', () => {
   it('says the server cannot be reached and skips the rest (exit 2)', async () => {
     // A port that was free a moment ago: nothing listens there.
-    const server = createServer();
-    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-    const { port } = server.address() as AddressInfo;
-    await new Promise<void>((done) => server.close(() => done()));
+    const port = await freePort();
     const run = await doctor({ endpoint: `http://127.0.0.1:${port}`, bucket: 'stratus', region: 'us-east-1' }, 'me/', { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, '--json');
     expect(run.code).toBe(ExitCode.usage);
     const report = JSON.parse(run.out[0] ?? '') as DoctorReport;

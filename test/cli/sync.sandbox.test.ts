@@ -8,7 +8,6 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import type { Env } from '../../src/cli/config.js';
 import { ExitCode, runCli } from '../../src/cli/runCli.js';
 import type { SyncJson } from '../../src/cli/output.js';
 import type { Sandbox } from '../../sandbox/startSandbox.js';
+import { freePort } from '../support/ports.js';
 import { startCliSandbox, type CliSandbox } from './cliSandbox.js';
 
 const repo = resolve(import.meta.dirname, '../..');
@@ -74,15 +74,6 @@ function json(run: Run): SyncJson {
   return JSON.parse(run.out[0] ?? '') as SyncJson;
 }
 
-/** A port nothing listens on: bind a free one, then let it go. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const address = server.address();
-  await new Promise<void>((done) => server.close(() => done()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 describe('stratus sync --once against the sandbox', () => {
   it('uploads a folder, reports counts as JSON, and converges on the second run', async () => {
@@ -164,7 +155,7 @@ describe('stratus sync --once against the sandbox', () => {
 
   it('says a closed endpoint cannot be reached, exit 2, quickly', async () => {
     const { args } = await place({ 'a.txt': 'a' });
-    const endpoint = `http://127.0.0.1:${await closedPort()}`;
+    const endpoint = `http://127.0.0.1:${await freePort()}`;
     const started = Date.now();
     const run = await stratus([...args(), '--endpoint', endpoint]);
     expect(run).toEqual({ code: ExitCode.usage, out: [], err: [`stratus: cannot reach ${endpoint} (is the server running? check --endpoint)`] });

@@ -16,7 +16,7 @@ import { cliLoggers } from '../CliIo.js';
 import { mergeSettings, validateSyncSettings, type SyncSettings } from '../config.js';
 import { createRemote, failureContext, type RemoteConnection } from '../createRemote.js';
 import { ExitCode } from '../exitCodes.js';
-import { describeFailure, stackLines } from '../failures.js';
+import { reportFailure } from '../failures.js';
 
 const SYMBOL: Readonly<Record<CheckStatus, string>> = { ok: '✓', warn: '!', fail: '✗', info: 'i', skipped: '-' };
 
@@ -98,10 +98,7 @@ export async function runDoctor(args: ParsedArgs, io: CommandIo): Promise<ExitCo
     else for (const line of doctorLines(report)) io.stdout(line);
     return report.canSync ? ExitCode.ok : ExitCode.usage;
   } catch (err) {
-    const failure = describeFailure(err, failureContext(settings, connection, { verbose: args.verbose, signal: io.signal }));
-    io.stderr(`stratus: ${failure.line}`);
-    if (args.verbose) for (const line of stackLines(err)) io.stderr(line);
-    return failure.exitCode;
+    return reportFailure(err, failureContext(settings, connection, { verbose: args.verbose, signal: io.signal }), io.stderr);
   } finally {
     connection?.dispose();
   }

@@ -13,7 +13,7 @@ import type { ParsedArgs } from '../args.js';
 import { cliLoggers, type CommandIo } from '../CliIo.js';
 import { cognitoAccount } from '../cognitoAccount.js';
 import { ExitCode } from '../exitCodes.js';
-import { describeFailure, stackLines } from '../failures.js';
+import { reportFailure } from '../failures.js';
 import { openBrowser } from '../openBrowser.js';
 
 /** How long the browser has to come back. */
@@ -49,9 +49,6 @@ export async function runLogin(args: ParsedArgs, io: CommandIo): Promise<ExitCod
     io.stdout(`the sign-in is stored in ${vault.file}: a plain file that only your user account can read (mode 0600), not encrypted; "stratus logout" removes it`);
     return ExitCode.ok;
   } catch (err) {
-    const failure = describeFailure(err, { verbose: args.verbose, interrupted: io.signal?.aborted === true });
-    io.stderr(`stratus: ${failure.line}`);
-    if (args.verbose) for (const line of stackLines(err)) io.stderr(line);
-    return failure.exitCode;
+    return reportFailure(err, { verbose: args.verbose, interrupted: io.signal?.aborted === true }, io.stderr);
   }
 }

@@ -7,7 +7,7 @@ import type { ParsedArgs } from '../args.js';
 import type { CommandIo } from '../CliIo.js';
 import { checkFolder, folderSetting, mergeSettings } from '../config.js';
 import { ExitCode } from '../exitCodes.js';
-import { describeFailure, stackLines } from '../failures.js';
+import { reportFailure } from '../failures.js';
 import { statusJson, statusLines } from '../output.js';
 
 export async function runStatus(args: ParsedArgs, io: CommandIo): Promise<ExitCode> {
@@ -34,9 +34,6 @@ export async function runStatus(args: ParsedArgs, io: CommandIo): Promise<ExitCo
     else for (const line of statusLines(status)) io.stdout(line);
     return ExitCode.ok;
   } catch (err) {
-    const failure = describeFailure(err, { folder: folder.folder, verbose: args.verbose });
-    io.stderr(`stratus: ${failure.line}`);
-    if (args.verbose) for (const line of stackLines(err)) io.stderr(line);
-    return failure.exitCode;
+    return reportFailure(err, { folder: folder.folder, verbose: args.verbose }, io.stderr);
   }
 }

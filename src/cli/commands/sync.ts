@@ -12,7 +12,7 @@ import type { CommandIo } from '../CliIo.js';
 import { cliLoggers } from '../CliIo.js';
 import { createRemote, failureContext, type RemoteConnection } from '../createRemote.js';
 import { ExitCode } from '../exitCodes.js';
-import { describeFailure, stackLines } from '../failures.js';
+import { reportFailure } from '../failures.js';
 import { planLines, planSummary, runSummary, syncJson } from '../output.js';
 import { problems, syncSettings } from '../syncSettings.js';
 
@@ -57,10 +57,7 @@ export async function runSync(args: ParsedArgs, io: CommandIo): Promise<ExitCode
     });
     return report(result, args, io, connection, settings.folder);
   } catch (err) {
-    const failure = describeFailure(err, failureContext(settings, connection, { verbose: args.verbose, signal: io.signal }));
-    io.stderr(`stratus: ${failure.line}`);
-    if (args.verbose) for (const line of stackLines(err)) io.stderr(line);
-    return failure.exitCode;
+    return reportFailure(err, failureContext(settings, connection, { verbose: args.verbose, signal: io.signal }), io.stderr);
   } finally {
     // Closing releases the folder lock; a failure to close must not hide the run's own outcome.
     await engine?.close().catch((err: unknown) => io.stderr(`stratus: could not close the sync journal cleanly: ${err instanceof Error ? err.message : String(err)}`));

@@ -23,7 +23,7 @@ import type { CommandIo } from '../CliIo.js';
 import { cliLoggers } from '../CliIo.js';
 import { createRemote, endpointLabel, failureContext, type RemoteConnection } from '../createRemote.js';
 import { ExitCode } from '../exitCodes.js';
-import { describeFailure, stackLines } from '../failures.js';
+import { reportFailure } from '../failures.js';
 import { describeLocation, syncJson } from '../output.js';
 import { problems, syncSettings } from '../syncSettings.js';
 
@@ -140,11 +140,8 @@ export async function runWatch(args: ParsedArgs, io: CommandIo): Promise<ExitCod
     if (fatal !== undefined) throw fatal;
     return ExitCode.ok;
   } catch (err) {
-    const failure = describeFailure(err, failureContext(settings, connection, { verbose: args.verbose, signal: io.signal }));
     if (io.signal?.aborted === true && fatal === undefined) return ExitCode.ok;
-    io.stderr(`stratus: ${failure.line}`);
-    if (args.verbose) for (const line of stackLines(err)) io.stderr(line);
-    return failure.exitCode;
+    return reportFailure(err, failureContext(settings, connection, { verbose: args.verbose, signal: io.signal }), io.stderr);
   } finally {
     io.signal?.removeEventListener('abort', onAbort);
     // Disposing aborts the run in flight (its items resume next time from the journal), then the lock is released.

@@ -11,7 +11,7 @@ import type { ParsedArgs } from '../args.js';
 import { cliLoggers, type CommandIo } from '../CliIo.js';
 import { cognitoAccount } from '../cognitoAccount.js';
 import { ExitCode } from '../exitCodes.js';
-import { describeFailure, stackLines } from '../failures.js';
+import { reportFailure } from '../failures.js';
 
 export interface WhoamiJson {
   readonly user: string;
@@ -65,9 +65,6 @@ export async function runWhoami(args: ParsedArgs, io: CommandIo): Promise<ExitCo
     }
     return ExitCode.ok;
   } catch (err) {
-    const failure = describeFailure(err, { verbose: args.verbose, interrupted: io.signal?.aborted === true });
-    io.stderr(`stratus: ${failure.line}`);
-    if (args.verbose) for (const line of stackLines(err)) io.stderr(line);
-    return failure.exitCode;
+    return reportFailure(err, { verbose: args.verbose, interrupted: io.signal?.aborted === true }, io.stderr);
   }
 }

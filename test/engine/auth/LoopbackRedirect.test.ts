@@ -3,6 +3,7 @@
  * once, shuts down, names a busy port, times out, and stops on abort.
  */
 import { createServer, type Server } from 'node:net';
+import { freePort } from '../../support/ports.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listenForRedirect, parseRedirectUri, type LoopbackAnswer } from '../../../src/engine/auth/LoopbackRedirect.js';
 
@@ -11,14 +12,6 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise<void>((done) => s.close(() => done()))));
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const address = server.address();
-  await new Promise<void>((done) => server.close(() => done()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 const ok = (url: URL): LoopbackAnswer<string> => ({ status: 200, title: 'Signed in to Stratus', message: 'You can close this window.', outcome: { value: url.searchParams.get('code') ?? '' } });
 

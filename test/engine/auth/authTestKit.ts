@@ -3,17 +3,9 @@
  * "browser" that walks the sandbox hosted UI with fetch and then delivers the
  * callback to Stratus' loopback listener, optionally tampered with.
  */
-import { createServer } from 'node:net';
 import { signInWithFetch } from '../../sandbox/cognito/cognitoTestKit.js';
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const address = server.address();
-  await new Promise<void>((done) => server.close(() => done()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+export { freePort } from '../../support/ports.js';
 
 export interface FetchBrowser {
   /** Pass as `openUrl`: signs in on the hosted UI and delivers the callback. */
