@@ -79,8 +79,9 @@ export function hostedUiRoutes(settings: HostedUiSettings): Middleware {
     const accountId = details.session?.accountId;
     const clientId = details.params['client_id'];
     if (!accountId || typeof clientId !== 'string') throw new Error('consent without a signed-in session');
-    let grant: Grant | undefined = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
-    grant ??= new provider.Grant({ accountId, clientId });
+    // Always a new grant: one per sign-in, as Cognito starts a new token family (origin_jti) per sign-in
+    // (see loadExistingGrant in userPoolConfiguration.ts).
+    const grant: Grant = new provider.Grant({ accountId, clientId });
     const { missingOIDCScope, missingOIDCClaims, missingResourceScopes } = details.prompt.details;
     if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope.join(' '));
     if (missingOIDCClaims) grant.addOIDCClaims(missingOIDCClaims);

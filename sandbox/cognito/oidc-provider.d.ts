@@ -32,6 +32,9 @@ declare module 'oidc-provider' {
 
   export interface OidcContext {
     readonly route?: string;
+    readonly provider: Provider;
+    /** The interaction result being resumed, if any. */
+    readonly result?: { readonly consent?: { readonly grantId?: string } };
     readonly params?: Record<string, unknown>;
     readonly entities: {
       readonly AuthorizationCode?: { readonly authTime?: number };

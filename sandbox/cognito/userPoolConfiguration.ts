@@ -120,6 +120,15 @@ export function userPoolConfiguration(input: UserPoolConfigurationInput): Record
     issueRefreshToken: (_ctx: unknown, client: ClientLike, source: GrantSourceLike) =>
       client.grantTypeAllowed('refresh_token') && source.scopes.has('openid'),
     rotateRefreshToken: () => input.rotateRefreshTokens,
+    // Cognito starts a new token family (its `origin_jti`) with every sign-in, and revoking a refresh
+    // token ends only its own family. oidc-provider reuses the hosted UI session's grant for a second
+    // sign-in, and revocation destroys every token of a grant: revoking the first sign-in's refresh
+    // token would end the second one too. So each authorization gets its own grant: only the one the
+    // (silent) consent step of this very authorization just created is ever loaded.
+    async loadExistingGrant(ctx: KoaContext) {
+      const grantId = ctx.oidc?.result?.consent?.grantId;
+      return grantId === undefined ? undefined : ctx.oidc?.provider.Grant.find(grantId);
+    },
     // Hosted UI sign-out ends the browser session only; tokens live on (AUTH-NOTES).
     expiresWithSession: () => false,
     extraTokenClaims(ctx: KoaContext, token: TokenLike) {

@@ -3,17 +3,21 @@
  * the system browser (authorization code + PKCE, RFC 8252 loopback redirect)
  * and stores the refresh token in the CLI's token vault.
  *
+ * A second login replaces the stored sign-in and revokes the old refresh
+ * token at the user pool (/oauth2/revoke), so it does not linger; if that
+ * revocation fails the new sign-in still stands and stderr says so.
+ *
  * stdout, line 1: the sign-in URL, exactly (scripts and tests read it); then
- * who signed in and where their files sync, and where the sign-in is stored.
- * Hints on stderr. Exit: 0 signed in, 2 configuration / sign-in failure,
- * 130 interrupted.
+ * who signed in and where their files sync, the replaced sign-in (if any), and
+ * where the sign-in is stored. Hints on stderr. Exit: 0 signed in, 2
+ * configuration / sign-in failure, 130 interrupted.
  */
 import type { CognitoAuth as CognitoAuthType } from '../../engine/auth/CognitoAuth.js';
 import type { ParsedArgs } from '../args.js';
 import { cliLoggers, type CommandIo } from '../CliIo.js';
 import { cognitoAccount } from '../cognitoAccount.js';
 import { ExitCode } from '../exitCodes.js';
-import { reportFailure } from '../failures.js';
+import { describeFailure, reportFailure } from '../failures.js';
 import { openBrowser } from '../openBrowser.js';
 
 /** How long the browser has to come back. */
@@ -46,6 +50,13 @@ export async function runLogin(args: ParsedArgs, io: CommandIo): Promise<ExitCod
     const { username, email } = signedIn.session.user;
     const where = settings.bucket === undefined ? `the prefix ${signedIn.identityId}/` : `s3://${settings.bucket}/${signedIn.identityId}/`;
     io.stdout(`signed in as ${username}${email === undefined ? '' : ` (${email})`}; your files sync to ${where}`);
+    const { replaced } = signedIn;
+    if (replaced?.revoked === true) {
+      io.stdout(`the previous sign-in (${replaced.username}) was replaced and revoked at the user pool`);
+    } else if (replaced !== undefined) {
+      const reason = replaced.error === undefined ? 'unknown error' : describeFailure(replaced.error, { verbose: args.verbose }).line;
+      io.stderr(`stratus: replaced the previous sign-in (${replaced.username}) but could not revoke it (${reason}); it stays valid on the server until it expires`);
+    }
     io.stdout(`the sign-in is stored in ${vault.file}: a plain file that only your user account can read (mode 0600), not encrypted; "stratus logout" removes it`);
     return ExitCode.ok;
   } catch (err) {

@@ -2,20 +2,29 @@
  * `stratus logout [--no-browser]`: revokes the stored refresh token at the
  * user pool (/oauth2/revoke), removes it from the token vault, and ends the
  * hosted UI's browser session by opening Cognito's `/logout` URL (printed as
- * the first stdout line; opened unless --no-browser). Cognito then sends the
- * browser to `http://localhost:PORT/logout`, where nothing listens any more:
- * the CLI does not wait around for a browser that may never come.
+ * the first stdout line; opened unless --no-browser).
+ *
+ * Cognito then sends the browser to the sign-out URL registered with the app
+ * client, `http://localhost:PORT/logout` (the callback's port). The CLI
+ * answers it once with a "You are signed out" page, so the browser ends on a
+ * friendly page rather than a refused connection, and waits for that at most
+ * two minutes; nobody coming back (a browser on another machine, no browser
+ * at all) or Ctrl-C ends the wait quietly: the sign-out itself is already
+ * done. If the port is busy the URL is still printed, with a warning.
  *
  * Exit: 0 signed out (or was not signed in), 1 the vault was cleared but the
  * token could not be revoked (it stays valid until it expires), 2 settings.
  */
-import type { CognitoAuth as CognitoAuthType } from '../../engine/auth/CognitoAuth.js';
+import type { CognitoAuth as CognitoAuthType, SignedOutPage } from '../../engine/auth/CognitoAuth.js';
 import type { ParsedArgs } from '../args.js';
 import { cliLoggers, type CommandIo } from '../CliIo.js';
 import { cognitoAccount } from '../cognitoAccount.js';
 import { ExitCode } from '../exitCodes.js';
 import { describeFailure, stackLines } from '../failures.js';
 import { openBrowser } from '../openBrowser.js';
+
+/** How long the sign-out page waits for the browser; /logout redirects at once, so a browser that comes, comes fast. */
+const SIGNED_OUT_PAGE_WAIT_MS = 2 * 60_000;
 
 export async function runLogout(args: ParsedArgs, io: CommandIo): Promise<ExitCode> {
   const account = await cognitoAccount(args, io);
@@ -56,13 +65,30 @@ export async function runLogout(args: ParsedArgs, io: CommandIo): Promise<ExitCo
   }
   // The vault is cleared whatever happened above (signOut clears even when revocation fails).
   await vault.clear();
+
+  // Listen before the URL is shown, so a fast browser cannot arrive first.
+  let page: SignedOutPage | undefined;
+  try {
+    page = await auth.serveSignedOutPage({ timeoutMs: SIGNED_OUT_PAGE_WAIT_MS, ...(io.signal === undefined ? {} : { signal: io.signal }) });
+  } catch (err) {
+    // Another program holds the port (a "stratus login" waiting?): signing out still works, only the last page does not.
+    io.stderr(`stratus: ${describeFailure(err, { verbose: args.verbose }).line}`);
+    io.stderr('stratus: the browser will end on an error page after signing out; you are signed out all the same');
+  }
   io.stdout(logoutUrl.href);
   io.stdout(`signed out ${stored.username}${exitCode === ExitCode.ok ? ': the refresh token was revoked' : ''} and removed from ${vault.file}`);
+  const minutes = Math.round(SIGNED_OUT_PAGE_WAIT_MS / 60_000);
   if (noBrowser) {
-    io.stderr('Open the URL above in a browser to end the hosted sign-in page\'s session too.');
+    io.stderr(`Open the URL above in a browser to end the hosted sign-in page's session too (waiting up to ${minutes} minutes to show "You are signed out"; Ctrl-C to stop).`);
   } else {
     openBrowser(logoutUrl.href);
-    io.stderr('Opening your browser to end the hosted sign-in page\'s session; if it does not open, visit the URL above.');
+    io.stderr(`Opening your browser to end the hosted sign-in page's session; if it does not open, visit the URL above (waiting up to ${minutes} minutes; Ctrl-C to stop).`);
+  }
+  if (page !== undefined) {
+    // Never an error: the sign-out is complete whether or not a browser comes back.
+    const outcome = await page.done;
+    await page.close();
+    if (outcome === 'shown') io.stderr('The browser shows "You are signed out".');
   }
   return exitCode;
 }

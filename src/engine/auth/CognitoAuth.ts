@@ -3,24 +3,29 @@
  * client + identity pool), as the CLI and the app use them:
  *
  *   signIn   loopback listener → authorization URL (preflighted) → the caller
- *            shows it (browser / printed) → callback: state checked, error
- *            handled → code exchange, ID token validated → identity pool
- *            resolves the identity ID → only then the vault stores the session.
+ *            shows it (browser / printed / login window) → callback: state
+ *            checked, error handled → code exchange, ID token validated →
+ *            identity pool resolves the identity ID → only then the vault
+ *            stores the session → the session it replaced (a second sign-in)
+ *            is revoked, so its refresh token does not linger on the server.
  *   restore  the vault's session (tokens renewed on first use), or undefined.
- *   signOut  revoke the refresh token, clear the vault, and give the hosted
- *            UI's /logout URL to open.
+ *   signOut  (CognitoSession.signOut) revoke the refresh token and clear the
+ *            vault; then `logoutUrl()` is the hosted UI's /logout to open, and
+ *            `serveSignedOutPage()` answers its sign-out URL on loopback once,
+ *            so the browser ends on "You are signed out", not on an error.
  *
  * Each signed-in user gets a new CognitoSession and CognitoCredentials (the SDK
  * caches the identity ID per provider). Logs carry no tokens, codes or URLs.
  */
 import type { CognitoSettings } from '../../shared/StratusConfig.js';
 import type { Logger } from '../logger.js';
+import type { StratusError } from '../../core/StratusError.js';
 import { authError } from './authErrors.js';
 import { CognitoCredentials } from './CognitoCredentials.js';
 import { CognitoSession } from './CognitoSession.js';
 import { listenForRedirect, type LoopbackAnswer } from './LoopbackRedirect.js';
 import { OidcClient, type AuthorizationRequest } from './OidcClient.js';
-import type { TokenVault } from './TokenVault.js';
+import type { StoredSession, TokenVault } from './TokenVault.js';
 
 export interface CognitoAuthOptions {
   readonly cognito: CognitoSettings;
@@ -48,6 +53,34 @@ export interface SignedIn {
   readonly session: CognitoSession;
   readonly credentials: CognitoCredentials;
   readonly identityId: string;
+  /** The sign-in this one replaced in the vault (a second login), and whether its refresh token was revoked. */
+  readonly replaced?: ReplacedSession;
+}
+
+export interface ReplacedSession {
+  /** Who was signed in before (may be another user than the new sign-in). */
+  readonly username: string;
+  /** True when the server revoked the old refresh token; false when that failed (see `error`). */
+  readonly revoked: boolean;
+  /** Why revocation failed: the old token then stays valid on the server until it expires. */
+  readonly error?: StratusError;
+}
+
+export interface SignedOutPageOptions {
+  /** How long to wait for the browser before giving up quietly. @default 120_000 (2 min) */
+  readonly timeoutMs?: number;
+  /** Stops waiting (Ctrl-C); `done` then resolves 'aborted'. */
+  readonly signal?: AbortSignal;
+}
+
+/** The loopback sign-out URL, answered once with a "You are signed out" page. */
+export interface SignedOutPage {
+  /** The sign-out URL being answered (`logout_uri` of `logoutUrl()`). */
+  readonly url: string;
+  /** Settles once and never rejects: the page was shown, nobody came in time, or waiting was stopped. */
+  readonly done: Promise<'shown' | 'timeout' | 'aborted'>;
+  /** Stops listening; safe to call twice. */
+  close(): Promise<void>;
 }
 
 /** Cognito's sign-out URL for a callback: the same origin, path /logout (register it as an allowed sign-out URL). */
@@ -95,6 +128,16 @@ function answerCallback(url: URL, request: AuthorizationRequest | undefined): Lo
   return { status: 200, title: 'Signed in to Stratus', message: 'You can close this window and return to Stratus.', outcome: { value: url } };
 }
 
+/** The page at the end of the hosted UI's /logout: purely informational, so any request to the path gets it. */
+function answerSignedOut(): LoopbackAnswer<'shown'> {
+  return {
+    status: 200,
+    title: 'You are signed out',
+    message: 'Stratus has signed you out and forgotten your sign-in on this computer. You can close this window.',
+    outcome: { value: 'shown' },
+  };
+}
+
 export class CognitoAuth {
   readonly oidc: OidcClient;
   private readonly options: CognitoAuthOptions;
@@ -137,7 +180,8 @@ export class CognitoAuth {
       request = await this.oidc.authorizationRequest(cognito.redirectUri);
       await this.oidc.preflight(request);
       log?.info('waiting for the browser sign-in', { port: redirect.port });
-      await options.openUrl(request.url.href);
+      // Stopped while preparing (window closed, Ctrl-C): show nothing; `result` has already settled with the reason.
+      if (options.signal?.aborted !== true) await options.openUrl(request.url.href);
       callback = await redirect.result;
     } finally {
       await redirect.close();
@@ -156,9 +200,32 @@ export class CognitoAuth {
     const credentials = this.credentialsFor(session);
     // The identity pool is part of signing in: a wrong identity pool ID fails here, with nothing stored.
     const identityId = await credentials.identityId();
+    // Read just before writing: another process may have signed in meanwhile. A damaged file is simply replaced.
+    const previous = await this.options.vault.get().catch(() => undefined);
     await session.save();
     log?.info('signed in', { username: tokens.claims.username, identityId });
-    return { session, credentials, identityId };
+    const replaced = await this.revokeReplaced(previous, session.stored.refreshToken);
+    return { session, credentials, identityId, ...(replaced === undefined ? {} : { replaced }) };
+  }
+
+  /**
+   * Revokes the refresh token of the session a new sign-in replaced
+   * (https://www.rfc-editor.org/rfc/rfc7009#section-2.1). Done after the new
+   * session is stored, so a failure here never leaves the vault empty; a
+   * failure is reported, not thrown: the new sign-in stands.
+   */
+  private async revokeReplaced(previous: StoredSession | undefined, current: string): Promise<ReplacedSession | undefined> {
+    if (previous === undefined || previous.refreshToken === current) return undefined;
+    const { log } = this.options;
+    try {
+      await this.oidc.revoke(previous.refreshToken);
+      log?.info('revoked the sign-in this one replaced', { username: previous.username });
+      return { username: previous.username, revoked: true };
+    } catch (err) {
+      const error = err as StratusError;
+      log?.warn('could not revoke the sign-in this one replaced', { username: previous.username, code: error.code });
+      return { username: previous.username, revoked: false, error };
+    }
   }
 
   /** The session in the vault, or undefined when nobody is signed in. */
@@ -184,6 +251,29 @@ export class CognitoAuth {
   /** The hosted UI sign-out URL (ends the browser session; the token is revoked by `session.signOut()`). */
   logoutUrl(): URL {
     return this.oidc.logoutUrl(logoutUriFor(this.options.cognito.redirectUri));
+  }
+
+  /**
+   * Answers the sign-out URL (`logoutUriFor(redirectUri)`) once with a "You
+   * are signed out" page, so the browser that opened `logoutUrl()` ends on a
+   * friendly page instead of a refused connection. Call it before showing the
+   * URL. Rejects only when it cannot listen ('callback-port-busy'); after that
+   * `done` never rejects: a browser that never comes is not an error.
+   */
+  async serveSignedOutPage(options: SignedOutPageOptions = {}): Promise<SignedOutPage> {
+    const url = logoutUriFor(this.options.cognito.redirectUri);
+    const timeoutMs = options.timeoutMs ?? 120_000;
+    const page = await listenForRedirect<'shown'>({
+      redirectUri: url,
+      answer: answerSignedOut,
+      timeoutMs,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    const done = page.result.then(
+      (shown) => shown,
+      (err: unknown) => ((err as StratusError).code === 'sign-in-timeout' ? 'timeout' as const : 'aborted' as const),
+    );
+    return { url, done, close: page.close };
   }
 
   private now(): number {

@@ -14,7 +14,7 @@
  * anything else (favicon…) gets a 404 and changes nothing.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { StratusError } from '../../core/StratusError.js';
+import { isStratusError, type StratusError } from '../../core/StratusError.js';
 import { aborted, authError } from './authErrors.js';
 
 export interface LoopbackAnswer<T> {
@@ -37,7 +37,11 @@ export interface LoopbackRedirectOptions<T> {
   readonly timeoutMs?: number;
   /** Message of the timeout error. @default "No sign-in arrived within … s …" */
   readonly timeoutMessage?: string;
-  /** Aborting (Ctrl-C) rejects with code 'aborted' and closes the server. */
+  /**
+   * Aborting rejects and closes the server: with the abort reason when it is a
+   * StratusError (e.g. 'sign-in-cancelled' when a login window was closed),
+   * otherwise with code 'aborted' (Ctrl-C).
+   */
   readonly signal?: AbortSignal;
 }
 
@@ -185,7 +189,8 @@ export async function listenForRedirect<T>(options: LoopbackRedirectOptions<T>):
   // The timer alone must not keep a process alive whose caller already gave up.
   timer.unref();
   const onAbort = (): void => {
-    settle?.({ error: aborted('waiting for the browser sign-in') });
+    const reason: unknown = options.signal?.reason;
+    settle?.({ error: isStratusError(reason) ? reason : aborted('waiting for the browser sign-in') });
     void close();
   };
   if (options.signal?.aborted === true) onAbort();

@@ -7,7 +7,8 @@
  *
  * Codes emitted (all severity 'fatal' unless noted):
  *   not-signed-in, signed-out, sign-in-unreachable, sign-in-issuer-invalid,
- *   sign-in-rejected, sign-in-denied, sign-in-timeout, sign-in-state-mismatch,
+ *   sign-in-rejected, sign-in-denied, sign-in-timeout, sign-in-cancelled,
+ *   sign-in-state-mismatch,
  *   sign-in-invalid-token, sign-in-failed, callback-port-busy,
  *   redirect-uri-invalid, identity-pool-not-found, identity-pool-denied,
  *   identity-pool-busy (soft), token-vault-damaged, clock-skew, aborted (soft).
@@ -18,7 +19,7 @@ import { redactText } from '../logger.js';
 /** Codes a person fixes by signing in again or by correcting the cognito settings. */
 export const AUTH_ERROR_CODES: readonly string[] = [
   'not-signed-in', 'signed-out', 'sign-in-unreachable', 'sign-in-issuer-invalid', 'sign-in-rejected', 'sign-in-denied',
-  'sign-in-timeout', 'sign-in-state-mismatch', 'sign-in-invalid-token', 'sign-in-failed', 'callback-port-busy',
+  'sign-in-timeout', 'sign-in-cancelled', 'sign-in-state-mismatch', 'sign-in-invalid-token', 'sign-in-failed', 'callback-port-busy',
   'redirect-uri-invalid', 'identity-pool-not-found', 'identity-pool-denied', 'identity-pool-busy', 'token-vault-damaged',
 ];
 
@@ -33,6 +34,11 @@ export function notSignedIn(): StratusError {
 /** The refresh token was revoked or expired (`invalid_grant`, https://www.rfc-editor.org/rfc/rfc6749#section-5.2). */
 export function signedOut(cause?: unknown): StratusError {
   return authError('signed-out', 'You are signed out (your session expired or was revoked); sign in again.', cause);
+}
+
+/** The person closed the sign-in window (or otherwise stopped the sign-in) before it finished. */
+export function signInCancelled(how = 'The sign-in window was closed'): StratusError {
+  return authError('sign-in-cancelled', `${how} before signing in finished; nothing was signed in. Sign in again when you are ready.`);
 }
 
 export function aborted(what: string): StratusError {

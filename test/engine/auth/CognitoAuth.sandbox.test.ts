@@ -8,14 +8,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { authError, signInCancelled } from '../../../src/engine/auth/authErrors.js';
 import { CognitoAuth } from '../../../src/engine/auth/CognitoAuth.js';
 import { ID_TOKEN_REFRESH_MARGIN_MS } from '../../../src/engine/auth/CognitoSession.js';
 import { MemoryTokenVault } from '../../../src/engine/auth/TokenVault.js';
 import { S3RemoteStore } from '../../../src/engine/remote/S3RemoteStore.js';
 import type { CognitoSettings } from '../../../src/shared/StratusConfig.js';
 import { startSandbox, type Sandbox } from '../../../sandbox/startSandbox.js';
-import { fetchBrowser, freePort } from './authTestKit.js';
+import { CookieJar, fetchBrowser, freePort } from './authTestKit.js';
 
 let scratch: string;
 let sandbox: Sandbox;
@@ -41,9 +42,9 @@ function user(name: string): { username: string; password: string } {
   return found;
 }
 
-async function signIn(name: string, vault = new MemoryTokenVault(), now?: () => number) {
+async function signIn(name: string, vault = new MemoryTokenVault(), now?: () => number, jar?: CookieJar) {
   const auth = await CognitoAuth.connect({ cognito, vault, ...(now === undefined ? {} : { now }) });
-  const browser = fetchBrowser(user(name), cognito.redirectUri);
+  const browser = fetchBrowser(user(name), cognito.redirectUri, undefined, jar);
   const signedIn = await auth.signIn({ openUrl: browser.open, timeoutMs: 20_000 });
   const page = await browser.done;
   return { auth, vault, signedIn, page };
@@ -120,6 +121,105 @@ describe('signing in through the hosted UI', () => {
     // The sandbox hosted UI accepts it (a registered sign-out URL) and redirects there.
     const response = await fetch(logout, { redirect: 'manual' });
     expect(response.headers.get('location')).toBe(sandbox.info.logoutUri);
+  });
+});
+
+describe('signing in again while signed in', () => {
+  it('revokes the refresh token it replaces; the new one stays valid, even in the same browser session', async () => {
+    const vault = new MemoryTokenVault();
+    const jar = new CookieJar();
+    const first = await signIn('ada', vault, undefined, jar);
+    expect(first.signedIn.replaced).toBeUndefined();
+    const oldToken = (await vault.get())?.refreshToken ?? '';
+    const sessionCookies = jar.names().length;
+    expect(sessionCookies).toBeGreaterThan(0);
+
+    // Same cookie jar: the hosted UI session is reused (no password form), as in one real browser.
+    const second = await signIn('ada', vault, undefined, jar);
+    const newToken = (await vault.get())?.refreshToken ?? '';
+    expect(newToken).toMatch(/.{20,}/);
+    expect(newToken).not.toBe(oldToken);
+    expect(second.signedIn.replaced).toEqual({ username: 'ada', revoked: true });
+
+    // The user pool refuses the old token and still honours the new one.
+    await expect(second.auth.oidc.refresh(oldToken, second.signedIn.session.user.sub)).rejects.toMatchObject({ code: 'signed-out' });
+    await expect(second.auth.oidc.refresh(newToken, second.signedIn.session.user.sub)).resolves.toMatchObject({ claims: { username: 'ada' } });
+  });
+
+  it('revokes the other user\'s sign-in when someone else signs in on this computer', async () => {
+    const vault = new MemoryTokenVault();
+    await signIn('ada', vault);
+    const adaToken = (await vault.get())?.refreshToken ?? '';
+    const grace = await signIn('grace', vault);
+    expect(grace.signedIn.replaced).toEqual({ username: 'ada', revoked: true });
+    expect(await vault.get()).toMatchObject({ username: 'grace' });
+    await expect(grace.auth.oidc.refresh(adaToken, 'any')).rejects.toMatchObject({ code: 'signed-out' });
+  });
+
+  it('keeps the new sign-in and reports it when the old token cannot be revoked', async () => {
+    const vault = new MemoryTokenVault();
+    await signIn('ada', vault);
+    const oldToken = (await vault.get())?.refreshToken ?? '';
+    const auth = await CognitoAuth.connect({ cognito, vault });
+    const revoke = vi.spyOn(auth.oidc, 'revoke').mockRejectedValueOnce(authError('sign-in-unreachable', 'Cannot reach the sign-in server.'));
+    const browser = fetchBrowser(user('ada'), cognito.redirectUri);
+    const signedIn = await auth.signIn({ openUrl: browser.open, timeoutMs: 20_000 });
+    expect(revoke).toHaveBeenCalledWith(oldToken);
+    expect(signedIn.replaced).toMatchObject({ username: 'ada', revoked: false, error: { code: 'sign-in-unreachable' } });
+    const stored = await vault.get();
+    expect(stored?.refreshToken).not.toBe(oldToken);
+    expect(stored?.refreshToken).toBe(signedIn.session.stored.refreshToken);
+  });
+});
+
+describe('the page at the end of the hosted UI sign-out', () => {
+  it('answers the registered sign-out URL once with "You are signed out", then stops listening', async () => {
+    const { auth, signedIn } = await signIn('ada');
+    await signedIn.session.signOut();
+    const page = await auth.serveSignedOutPage({ timeoutMs: 20_000 });
+    expect(page.url).toBe(sandbox.info.logoutUri);
+    // What a browser does: /logout on the hosted UI, then its redirect to the loopback sign-out URL.
+    const response = await fetch(auth.logoutUrl());
+    expect(response.url).toBe(sandbox.info.logoutUri);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('You are signed out');
+    await expect(page.done).resolves.toBe('shown');
+    await page.close();
+    await expect(fetch(sandbox.info.logoutUri)).rejects.toThrow();
+  });
+
+  it('gives up quietly when no browser comes back, and when stopped', async () => {
+    const { auth } = await signIn('ada');
+    const page = await auth.serveSignedOutPage({ timeoutMs: 100 });
+    await expect(page.done).resolves.toBe('timeout');
+    await page.close();
+    const controller = new AbortController();
+    const stopped = await auth.serveSignedOutPage({ timeoutMs: 20_000, signal: controller.signal });
+    controller.abort();
+    await expect(stopped.done).resolves.toBe('aborted');
+    await stopped.close();
+    await expect(fetch(sandbox.info.logoutUri)).rejects.toThrow();
+  });
+});
+
+describe('cancelling a sign-in', () => {
+  it('rejects with the cancellation reason and frees the callback port', async () => {
+    const vault = new MemoryTokenVault();
+    const auth = await CognitoAuth.connect({ cognito, vault });
+    const controller = new AbortController();
+    const err = await auth.signIn({ openUrl: () => controller.abort(signInCancelled()), timeoutMs: 20_000, signal: controller.signal }).then(() => undefined, (e: unknown) => e);
+    expect(err).toMatchObject({ code: 'sign-in-cancelled', severity: 'fatal' });
+    expect(await vault.get()).toBeUndefined();
+    await expect(fetch(cognito.redirectUri)).rejects.toThrow();
+  });
+
+  it('does not show the sign-in page when cancelled before it was ready', async () => {
+    const auth = await CognitoAuth.connect({ cognito, vault: new MemoryTokenVault() });
+    const controller = new AbortController();
+    controller.abort(signInCancelled());
+    const openUrl = vi.fn();
+    await expect(auth.signIn({ openUrl, signal: controller.signal })).rejects.toMatchObject({ code: 'sign-in-cancelled' });
+    expect(openUrl).not.toHaveBeenCalled();
   });
 });
 

@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:net';
 import { freePort } from '../../support/ports.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { signInCancelled } from '../../../src/engine/auth/authErrors.js';
 import { listenForRedirect, parseRedirectUri, type LoopbackAnswer } from '../../../src/engine/auth/LoopbackRedirect.js';
 
 const servers: Server[] = [];
@@ -73,6 +74,16 @@ describe('listenForRedirect', () => {
     controller.abort();
     await expect(redirect.result).rejects.toMatchObject({ code: 'aborted' });
     await redirect.close();
+  });
+
+  it('rejects with the abort reason when it is a StratusError (a closed login window)', async () => {
+    const port = await freePort();
+    const controller = new AbortController();
+    const redirect = await listenForRedirect({ redirectUri: `http://localhost:${port}/callback`, answer: ok, signal: controller.signal });
+    controller.abort(signInCancelled());
+    await expect(redirect.result).rejects.toMatchObject({ code: 'sign-in-cancelled' });
+    await redirect.close();
+    await expect(fetch(`http://127.0.0.1:${port}/callback?code=late`)).rejects.toThrow();
   });
 
   it('refuses callback URLs that are not loopback http with a port', () => {
