@@ -192,7 +192,7 @@ export class SyncEngine {
     const ignore = await IgnoreRules.load(this.root, { caseInsensitive: this.caseInsensitive });
     const synced = await this.journal.loadSynced();
     // A dry run writes nothing to the server, not even the capability probe's scratch keys.
-    if (options.dryRun !== true) await remote.prepare?.({ get: (k) => this.journal.getMeta(k), set: (k, v) => this.journal.setMeta(k, v) }, options.signal);
+    if (options.dryRun !== true) await remote.prepare?.({ get: (k) => this.journal.getMeta(k), set: (k, v) => this.journal.setMeta(k, v), uploads: this.journal }, options.signal);
     const [scan, listing] = await Promise.all([
       scanLocal({
         root: this.root,

@@ -54,6 +54,49 @@ export interface DownloadRequest {
 export interface RemoteCache {
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string): Promise<void>;
+  /** Where resumable multipart uploads keep their progress; without it large uploads restart after a failure. */
+  readonly uploads?: MultipartJournal;
+}
+
+/**
+ * One multipart upload in progress, recorded before its first part is sent
+ * so a restarted engine resumes it (ListParts) instead of sending it again.
+ * It belongs to one version of one local file: (size, mtime, inode, MD5).
+ */
+export interface MultipartUploadRecord {
+  /** Full S3 key; at most one upload in progress per key. */
+  readonly key: string;
+  readonly uploadId: string;
+  /** Absolute path of the local file being uploaded. */
+  readonly filePath: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly inode: number;
+  /** Hex MD5 of the whole file (stored as metadata on the object). */
+  readonly md5: string;
+  readonly partSize: number;
+  /** Epoch ms of CreateMultipartUpload. */
+  readonly createdAt: number;
+}
+
+/** A part the server acknowledged. */
+export interface UploadedPart {
+  readonly partNumber: number;
+  /** Unquoted. */
+  readonly etag: string;
+  readonly size: number;
+}
+
+/** The journal's record of multipart uploads in progress (see MultipartUploadRecord). */
+export interface MultipartJournal {
+  loadMultipartUploads(): Promise<MultipartUploadRecord[]>;
+  /** The record for `key` and its acknowledged parts, or undefined. */
+  loadMultipartUpload(key: string): Promise<{ readonly upload: MultipartUploadRecord; readonly parts: UploadedPart[] } | undefined>;
+  /** Records a new upload, replacing any earlier record for the same key (and its parts). */
+  beginMultipartUpload(record: MultipartUploadRecord): Promise<void>;
+  /** Records one acknowledged part of the upload `uploadId` (ignored if that upload is no longer recorded). */
+  putMultipartPart(key: string, uploadId: string, part: UploadedPart): Promise<void>;
+  forgetMultipartUpload(key: string): Promise<void>;
 }
 
 /** The S3 prefix of one user, as the engine sees it. Keys passed in and out are full keys. */
@@ -75,6 +118,14 @@ export interface RemoteStore {
   delete(key: string, conditions?: { readonly ifMatch?: string }): Promise<void>;
   /** Zero-byte `dir/` folder marker. */
   createFolderMarker(key: string): Promise<{ readonly etag: string }>;
+  /** Bandwidth limits for the transfers of this store (running ones included); a store without limits omits it. */
+  setBandwidthLimits?(limits: BandwidthLimits): void;
+}
+
+/** Bytes per second per direction; undefined means unlimited. */
+export interface BandwidthLimits {
+  readonly uploadBytesPerSecond?: number | undefined;
+  readonly downloadBytesPerSecond?: number | undefined;
 }
 
 /** Retry bookkeeping for one path (see the retry queue). Persisted states are string unions. */
@@ -92,7 +143,7 @@ export interface RetryRecord {
  * the next run compare those paths afresh: identical content is recorded, never
  * deleted or duplicated.
  */
-export interface Journal extends HashCache {
+export interface Journal extends HashCache, MultipartJournal {
   /** Every synced entry, keyed by path. */
   loadSynced(): Promise<Map<string, SyncedEntry>>;
   /** Records (or replaces) the synced state of one path; written only after its action succeeded. */

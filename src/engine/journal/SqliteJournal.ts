@@ -18,9 +18,10 @@ import path from 'node:path';
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from 'node:sqlite';
 import type { EntryKind, SyncedEntry } from '../../core/model.js';
 import { StratusError } from '../../core/StratusError.js';
-import type { HashCacheEntry, Journal, RetryRecord } from '../ports.js';
+import type { HashCacheEntry, Journal, MultipartUploadRecord, RetryRecord, UploadedPart } from '../ports.js';
 import { BadRowError, describeError, toJournalError } from './journalErrors.js';
 import { JOURNAL_SCHEMA_VERSION, prepareJournalDatabase, rollbackQuietly } from './journalSchema.js';
+import { MultipartStatements } from './multipartRows.js';
 
 export { JOURNAL_SCHEMA_VERSION };
 
@@ -97,6 +98,7 @@ export class SqliteJournal implements Journal {
   /** Undefined once closed. */
   private db: DatabaseSync | undefined;
   private readonly statements: Statements;
+  private readonly multipart: MultipartStatements;
   /** The hash cache as last loaded, to skip rewriting unchanged rows (see replaceHashes). */
   private loadedHashes: Map<string, HashCacheEntry> | undefined;
 
@@ -107,6 +109,7 @@ export class SqliteJournal implements Journal {
   ) {
     this.db = db;
     this.statements = new Statements(db);
+    this.multipart = new MultipartStatements(db);
   }
 
   /**
@@ -264,6 +267,32 @@ export class SqliteJournal implements Journal {
         s.upsertHash.run(e.path, e.inode, e.size, e.mtimeMs, e.ctimeMs, e.md5);
       }
       for (const gone of vanished) s.deleteHash.run(gone);
+    });
+  }
+
+  async loadMultipartUploads(): Promise<MultipartUploadRecord[]> {
+    return this.read('read the multipart uploads in progress', () => this.multipart.all());
+  }
+
+  async loadMultipartUpload(key: string): Promise<{ readonly upload: MultipartUploadRecord; readonly parts: UploadedPart[] } | undefined> {
+    return this.read('read a multipart upload in progress', () => this.multipart.one(key));
+  }
+
+  async beginMultipartUpload(record: MultipartUploadRecord): Promise<void> {
+    this.transaction('record a multipart upload', () => {
+      this.multipart.begin(record);
+    });
+  }
+
+  async putMultipartPart(key: string, uploadId: string, part: UploadedPart): Promise<void> {
+    this.write('record an uploaded part', () => {
+      this.multipart.putPart(key, uploadId, part);
+    });
+  }
+
+  async forgetMultipartUpload(key: string): Promise<void> {
+    this.write('forget a multipart upload', () => {
+      this.multipart.forget(key);
     });
   }
 

@@ -49,6 +49,24 @@ type Migration = (db: DatabaseSync) => void;
  *   ├─ key             TEXT PK
  *   └─ value           TEXT
  *
+ * Version 2 adds the bookkeeping of resumable multipart uploads (issue 5):
+ *
+ *   multipart_upload             one row per upload in progress, written before its first part
+ *   ├─ key             TEXT PK   full S3 key
+ *   ├─ upload_id       TEXT
+ *   ├─ file_path       TEXT      absolute local path
+ *   ├─ size            INTEGER   \
+ *   ├─ mtime_ms        REAL       | the file version being sent
+ *   ├─ inode           REAL       |
+ *   ├─ md5             TEXT      /
+ *   ├─ part_size       INTEGER
+ *   └─ created_at      REAL      epoch ms
+ *
+ *   multipart_part               one row per part the server acknowledged
+ *   ├─ key, part_number          PK; key → multipart_upload (ON DELETE CASCADE)
+ *   ├─ etag            TEXT      unquoted
+ *   └─ size            INTEGER
+ *
  * Migrations run in order, each exactly once, inside one IMMEDIATE
  * transaction together with the `user_version` bump; a new version appends a
  * function here and never edits an old one.
@@ -84,6 +102,28 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE meta (
         key   TEXT NOT NULL PRIMARY KEY,
         value TEXT NOT NULL
+      ) WITHOUT ROWID, STRICT;
+    `);
+  },
+  (db) => {
+    db.exec(`
+      CREATE TABLE multipart_upload (
+        key        TEXT    NOT NULL PRIMARY KEY,
+        upload_id  TEXT    NOT NULL,
+        file_path  TEXT    NOT NULL,
+        size       INTEGER NOT NULL CHECK (size >= 0),
+        mtime_ms   REAL    NOT NULL,
+        inode      REAL    NOT NULL,
+        md5        TEXT    NOT NULL,
+        part_size  INTEGER NOT NULL CHECK (part_size > 0),
+        created_at REAL    NOT NULL
+      ) WITHOUT ROWID, STRICT;
+      CREATE TABLE multipart_part (
+        key         TEXT    NOT NULL REFERENCES multipart_upload (key) ON DELETE CASCADE,
+        part_number INTEGER NOT NULL CHECK (part_number BETWEEN 1 AND 10000),
+        etag        TEXT    NOT NULL,
+        size        INTEGER NOT NULL CHECK (size >= 0),
+        PRIMARY KEY (key, part_number)
       ) WITHOUT ROWID, STRICT;
     `);
   },

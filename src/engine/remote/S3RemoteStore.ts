@@ -22,7 +22,7 @@
  * only for things worth knowing later: server quirks detected, files that
  * changed under an upload, metadata that disagrees with the bytes.
  */
-import { open, rm, type FileHandle } from 'node:fs/promises';
+import { open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import {
   CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand,
@@ -33,7 +33,7 @@ import { unquoteEtag } from '../../core/model.js';
 import { isStratusError, StratusError } from '../../core/StratusError.js';
 import type { Logger } from '../logger.js';
 import type {
-  DownloadRequest, RemoteCache, RemoteObject, RemoteObjectInfo, RemoteStore, UploadRequest, WriteConditions,
+  BandwidthLimits, DownloadRequest, MultipartJournal, RemoteCache, RemoteObject, RemoteObjectInfo, RemoteStore, UploadRequest, WriteConditions,
 } from '../ports.js';
 import type { CapabilitySet, EndpointCapabilities } from './capabilities.js';
 import { CapabilityState, remoteChangedError } from './CapabilityState.js';
@@ -43,6 +43,8 @@ import { splitListContents, type ListedContent } from './listContents.js';
 import {
   isNotFound, isNotImplemented, isPreconditionFailed, toStratusError, type RemoteOperation,
 } from './s3Errors.js';
+import { RateLimiter } from './RateLimiter.js';
+import { cleanStaleUploads, putResumable } from './resumableUpload.js';
 import { WriteGuard } from './WriteGuard.js';
 import { choosePartSize, copySource, decodeListedKey, MAX_SINGLE_PUT, MIN_PART_SIZE, quoteEtag, readMetadata } from './s3Metadata.js';
 import {
@@ -64,6 +66,18 @@ export interface S3RemoteStoreOptions {
   /** Parts in flight per upload; memory per upload ≈ (queueSize + 1) × partSize. @default 4 */
   readonly queueSize?: number;
   /**
+   * Files of this size or larger are uploaded by the resumable path (progress
+   * kept in the journal given to `prepare`, resumed with ListParts after any
+   * failure or restart) instead of lib-storage. @default 64 MiB
+   */
+  readonly resumableThreshold?: number;
+  /** Multipart uploads under the prefix that no journal knows are aborted once this old (another device may own a younger one). @default 7 days */
+  readonly staleUploadAgeMs?: number;
+  /** How often `prepare` asks the server for abandoned multipart uploads. @default 24 h */
+  readonly staleUploadCheckMs?: number;
+  /** Bandwidth limits in bytes per second; undefined: unlimited. Changeable later with `setBandwidthLimits`. */
+  readonly bandwidth?: BandwidthLimits;
+  /**
    * Names the server in the capability cache key. @default from the client:
    * `<scheme>://<host>[:port]` of its endpoint, or `https://s3.<region>.amazonaws.com`
    */
@@ -72,6 +86,8 @@ export interface S3RemoteStoreOptions {
   readonly capabilityMaxAgeMs?: number;
   readonly log?: Logger;
 }
+
+const META_UPLOAD_CLEANUP = 'multipart.lastServerCleanup';
 
 function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
   return signal === undefined ? {} : { abortSignal: signal };
@@ -130,6 +146,12 @@ export class S3RemoteStore implements RemoteStore {
   private readonly guard: WriteGuard;
   private endpoint: Promise<string> | undefined;
   private endpointId: Promise<string> | undefined;
+  private readonly resumableThreshold: number;
+  private readonly staleUploadAgeMs: number;
+  private readonly staleUploadCheckMs: number;
+  private uploads: MultipartJournal | undefined;
+  private readonly upLimit = new RateLimiter();
+  private readonly downLimit = new RateLimiter();
 
   constructor(options: S3RemoteStoreOptions) {
     if (options.prefix !== '' && !options.prefix.endsWith('/')) throw new RangeError('prefix must end with "/"');
@@ -139,7 +161,14 @@ export class S3RemoteStore implements RemoteStore {
     this.multipartThreshold = Math.min(options.multipartThreshold ?? 16 * MiB, MAX_SINGLE_PUT);
     const partSize = options.partSize ?? 8 * MiB;
     if (partSize < MIN_PART_SIZE) throw new RangeError('partSize must be at least 5 MiB (S3\'s minimum part size)');
-    this.transfers = { client: this.client, bucket: this.bucket, partSize, queueSize: Math.max(1, options.queueSize ?? 4) };
+    this.transfers = {
+      client: this.client, bucket: this.bucket, partSize, queueSize: Math.max(1, options.queueSize ?? 4),
+      pace: (bytes, signal) => this.upLimit.take(bytes, signal),
+    };
+    this.resumableThreshold = Math.max(options.resumableThreshold ?? 64 * MiB, this.multipartThreshold);
+    this.staleUploadAgeMs = options.staleUploadAgeMs ?? 7 * 24 * 3600_000;
+    this.staleUploadCheckMs = options.staleUploadCheckMs ?? 24 * 3600_000;
+    if (options.bandwidth !== undefined) this.setBandwidthLimits(options.bandwidth);
     this.log = options.log;
     const configuredEndpoint = options.endpoint;
     this.capabilityState = new CapabilityState({
@@ -162,6 +191,42 @@ export class S3RemoteStore implements RemoteStore {
    */
   async prepare(cache: RemoteCache, signal?: AbortSignal): Promise<void> {
     await this.capabilityState.prepare(cache, signal);
+    this.uploads = cache.uploads;
+    if (this.uploads !== undefined) await this.cleanUploads(cache, this.uploads, signal);
+  }
+
+  /** Bytes per second per direction; undefined lifts a limit. Applies to transfers already running. */
+  setBandwidthLimits(limits: BandwidthLimits): void {
+    this.upLimit.setRate(limits.uploadBytesPerSecond);
+    this.downLimit.setRate(limits.downloadBytesPerSecond);
+  }
+
+  /**
+   * Abandoned multipart uploads cost storage: recorded ones whose file changed
+   * or vanished are aborted on every run (a few local stats); once a day the
+   * server is asked for unknown ones under the prefix (one request per 1,000).
+   */
+  private async cleanUploads(cache: RemoteCache, uploads: MultipartJournal, signal?: AbortSignal): Promise<void> {
+    const now = Date.now();
+    const last = Number(await cache.get(META_UPLOAD_CLEANUP) ?? 0);
+    const askServer = !(now - last < this.staleUploadCheckMs && last <= now);
+    const result = await cleanStaleUploads({ ...this.transfers, journal: uploads, ...(this.log === undefined ? {} : { log: this.log }) }, {
+      prefix: this.prefix,
+      askServer,
+      staleAfterMs: this.staleUploadAgeMs,
+      now,
+      stillCurrent: async (record) => {
+        try {
+          const info = await stat(record.filePath);
+          return info.size === record.size && info.mtimeMs === record.mtimeMs && info.ino === record.inode;
+        } catch {
+          return false;
+        }
+      },
+      ...(signal === undefined ? {} : { signal }),
+    });
+    if (askServer) await cache.set(META_UPLOAD_CLEANUP, String(now));
+    if (result.aborted + result.forgotten > 0) this.log?.info('cleaned up multipart uploads', result);
   }
 
   /** What requests are currently shaped by (AWS's documented behaviour until prepare measured otherwise). */
@@ -247,10 +312,15 @@ export class S3RemoteStore implements RemoteStore {
     let etag: string;
     try {
       const multipart = request.size >= this.multipartThreshold;
+      const uploads = this.uploads;
       etag = await this.guard.write(multipart ? 'multipart' : 'put', request.key, request, async (sent, recheck) => {
         if (!multipart) return putSingle(this.transfers, request, sent);
         await this.preflight(request, sent);
-        return putMultipart(this.transfers, request, sent, recheck);
+        if (uploads === undefined || request.size < this.resumableThreshold) return putMultipart(this.transfers, request, sent, recheck);
+        const outcome = await putResumable(
+          { ...this.transfers, journal: uploads, ...(this.log === undefined ? {} : { log: this.log }) }, request, before, sent, recheck,
+        );
+        return outcome.etag;
       }, request.signal);
     } catch (err) {
       if (err instanceof FileContentChangedError) throw fileChangedError(request, err);

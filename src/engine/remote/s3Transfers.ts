@@ -5,7 +5,7 @@
  * store wraps them with conditions (WriteGuard) and error mapping.
  */
 import { stat } from 'node:fs/promises';
-import { CompleteMultipartUploadCommand, type GetObjectCommandOutput, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CompleteMultipartUploadCommand, type GetObjectCommandOutput, PutObjectCommand, type S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { isPlainMd5Etag, unquoteEtag } from '../../core/model.js';
 import { StratusError } from '../../core/StratusError.js';
@@ -21,6 +21,8 @@ export interface UploadTarget {
   readonly partSize: number;
   /** Parts in flight. */
   readonly queueSize: number;
+  /** Waits until `bytes` may be sent under the upload bandwidth limit (absent: no limit). */
+  readonly pace?: (bytes: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /** The write conditions actually sent: the store drops the ones its server ignores (and compares first instead). */
@@ -46,6 +48,7 @@ export interface FileIdentity {
  */
 export async function putSingle(target: UploadTarget, request: UploadRequest, conditions: SentConditions): Promise<string> {
   const body = await readVerifiedFile(request.filePath, request.size, request.md5);
+  await target.pace?.(request.size, request.signal);
   const out = await target.client.send(new PutObjectCommand({
     Bucket: target.bucket,
     Key: request.key,
@@ -88,7 +91,7 @@ export async function putMultipart(
   request.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const upload = new Upload({
-      client: withHookBeforeComplete(target.client, beforeComplete),
+      client: withHooks(target, beforeComplete, request.signal),
       queueSize: target.queueSize,
       partSize,
       leavePartsOnError: false,
@@ -121,14 +124,21 @@ export async function putMultipart(
  * sends: lib-storage sends Complete through `client.send` and offers no event
  * before it, and Complete is the request that changes the object, so this is
  * where a HEAD-compare for a server that ignores conditions on Complete goes.
- * A throwing hook fails the upload, which lib-storage then aborts.
+ * A throwing hook fails the upload, which lib-storage then aborts. Each
+ * UploadPart first waits for the bandwidth limit, if there is one.
  */
-function withHookBeforeComplete(client: S3Client, hook: () => Promise<void>): S3Client {
-  return new Proxy(client, {
+function withHooks(upload: UploadTarget, hook: () => Promise<void>, signal: AbortSignal | undefined): S3Client {
+  const { pace } = upload;
+  return new Proxy(upload.client, {
     get(target, property, receiver) {
       if (property !== 'send') return Reflect.get(target, property, receiver) as unknown;
       return async (command: unknown, ...rest: unknown[]) => {
         if (command instanceof CompleteMultipartUploadCommand) await hook();
+        if (pace !== undefined && command instanceof UploadPartCommand) {
+          // lib-storage leaves ContentLength unset on parts; the part is a buffer of its bytes.
+          const body: unknown = command.input.Body;
+          await pace(body instanceof Uint8Array ? body.byteLength : command.input.ContentLength ?? 0, signal);
+        }
         return (target.send as (...args: unknown[]) => Promise<unknown>)(command, ...rest);
       };
     },

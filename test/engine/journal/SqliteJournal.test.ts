@@ -45,7 +45,7 @@ describe('SqliteJournal', () => {
     expect(existsSync(file)).toBe(true);
     expect(pragma(file, 'journal_mode')).toBe('wal');
     expect(pragma(file, 'user_version')).toBe(JOURNAL_SCHEMA_VERSION);
-    expect(JOURNAL_SCHEMA_VERSION).toBe(1);
+    expect(JOURNAL_SCHEMA_VERSION).toBe(2);
   });
 
   it.skipIf(process.platform === 'win32')('keeps the journal and its WAL private to the user (0600; POSIX modes only)', async () => {
@@ -244,6 +244,48 @@ describe('SqliteJournal', () => {
     }
   });
 
+  it('records multipart uploads in progress with their parts; a new upload of the key replaces the old one and its parts', async () => {
+    const journal = await openJournal();
+    const record = {
+      key: 'p/big.bin', uploadId: 'u-1', filePath: '/sync/big.bin', size: 20_000_000, mtimeMs: 1_700_000_000_123.5,
+      inode: 2 ** 53 + 2, md5: 'a'.repeat(32), partSize: 8_388_608, createdAt: 1_700_000_001_000,
+    };
+    await journal.beginMultipartUpload(record);
+    await journal.putMultipartPart('p/big.bin', 'u-1', { partNumber: 2, etag: 'e2', size: 8_388_608 });
+    await journal.putMultipartPart('p/big.bin', 'u-1', { partNumber: 1, etag: 'e1', size: 8_388_608 });
+    // A late part of an upload that is not (or no longer) the recorded one is dropped.
+    await journal.putMultipartPart('p/big.bin', 'u-0', { partNumber: 3, etag: 'old', size: 1 });
+    expect(await journal.loadMultipartUpload('p/big.bin')).toEqual({
+      upload: record,
+      parts: [{ partNumber: 1, etag: 'e1', size: 8_388_608 }, { partNumber: 2, etag: 'e2', size: 8_388_608 }],
+    });
+
+    await journal.beginMultipartUpload({ ...record, uploadId: 'u-2' });
+    expect((await journal.loadMultipartUpload('p/big.bin'))?.parts).toEqual([]);
+    expect((await journal.loadMultipartUploads()).map((r) => r.uploadId)).toEqual(['u-2']);
+    await journal.forgetMultipartUpload('p/big.bin');
+    expect(await journal.loadMultipartUpload('p/big.bin')).toBeUndefined();
+    expect(await journal.loadMultipartUploads()).toEqual([]);
+  });
+
+  it('migrates a version 1 journal to the current version, keeping its rows', async () => {
+    const db = new DatabaseSync(file.replace('state/', ''));
+    db.exec(`
+      CREATE TABLE synced (path TEXT NOT NULL PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('file', 'folder')), local_size INTEGER NOT NULL,
+        local_mtime_ms REAL NOT NULL, local_inode REAL, remote_key TEXT NOT NULL, remote_etag TEXT NOT NULL, remote_size INTEGER NOT NULL, md5 TEXT) WITHOUT ROWID, STRICT;
+      CREATE TABLE retry (path TEXT NOT NULL PRIMARY KEY, attempts INTEGER NOT NULL, next_attempt_at REAL NOT NULL, last_error TEXT NOT NULL) WITHOUT ROWID, STRICT;
+      CREATE TABLE hash_cache (path TEXT NOT NULL PRIMARY KEY, inode REAL NOT NULL, size INTEGER NOT NULL, mtime_ms REAL NOT NULL, ctime_ms REAL NOT NULL, md5 TEXT NOT NULL) WITHOUT ROWID, STRICT;
+      CREATE TABLE meta (key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID, STRICT;
+      INSERT INTO meta (key, value) VALUES ('kept', 'yes');
+      PRAGMA user_version = 1;
+    `);
+    db.close();
+    const journal = await openJournal(file.replace('state/', ''));
+    expect(await journal.getMeta('kept')).toBe('yes');
+    expect(await journal.loadMultipartUploads()).toEqual([]);
+    expect(pragma(file.replace('state/', ''), 'user_version')).toBe(JOURNAL_SCHEMA_VERSION);
+  });
+
   it('refuses a journal written by a newer Stratus and leaves it untouched', async () => {
     const journal = await SqliteJournal.open(file);
     await journal.putSynced(syncedFile('a.txt'));
@@ -256,7 +298,7 @@ describe('SqliteJournal', () => {
     const opening = SqliteJournal.open(file);
     await expect(opening).rejects.toBeInstanceOf(StratusError);
     await expect(opening).rejects.toMatchObject({ code: 'journal-too-new', severity: 'fatal' });
-    await expect(opening).rejects.toThrow(/version 7.*only up to version 1/);
+    await expect(opening).rejects.toThrow(new RegExp(`version 7.*only up to version ${JOURNAL_SCHEMA_VERSION}`));
     expect((await readFile(file)).equals(before)).toBe(true);
     expect(pragma(file, 'user_version')).toBe(7);
   });
@@ -265,7 +307,7 @@ describe('SqliteJournal', () => {
     await writeFile(join(dir, 'empty.sqlite'), '');
     const journal = await openJournal(join(dir, 'empty.sqlite'));
     await journal.setMeta('k', 'v');
-    expect(pragma(join(dir, 'empty.sqlite'), 'user_version')).toBe(1);
+    expect(pragma(join(dir, 'empty.sqlite'), 'user_version')).toBe(JOURNAL_SCHEMA_VERSION);
   });
 
   it('reports a file of random bytes as a damaged journal and says what to do', async () => {

@@ -1,0 +1,393 @@
+/**
+ * resumableUpload: the multipart upload of a large file that survives a
+ * failed request, a lost network or a killed process without sending again
+ * what the server already has (issue 5, SCENARIOS 28 and 31).
+ *
+ * Written here rather than with lib-storage's `Upload`, which keeps its
+ * UploadId and part ETags in memory only, aborts the upload on any error, and
+ * offers no way to start from a ListParts answer. The small files and the
+ * mid-sized ones (below `resumableThreshold`) still go through lib-storage.
+ *
+ *   1. The journal's record for the key is reused when it belongs to this very
+ *      file version (path, size, mtime, inode, MD5, part size) and the server
+ *      still has the upload (ListParts); a record for another version is
+ *      aborted and forgotten.
+ *   2. Otherwise CreateMultipartUpload, and the record is committed BEFORE the
+ *      first part is sent, so a kill at any later moment leaves the upload
+ *      findable (and abortable) by the next run.
+ *   3. The file is read once, in order, by one reader that hashes the whole
+ *      file (it must be the version the engine scanned) and each part. A part
+ *      the server already holds (listed by ListParts, recorded by us, and
+ *      whose ETag equals the part's MD5 when the ETag is an MD5) is skipped;
+ *      others are sent with Content-MD5, at most `queueSize` at a time, and
+ *      each acknowledged part is committed to the journal. Memory stays at
+ *      about (queueSize + 1) × partSize.
+ *   4. Before CompleteMultipartUpload: the whole-file MD5 must match and the
+ *      WriteGuard's recheck runs (conditions on servers that ignore them).
+ *      A Complete whose answer was lost and that the server already executed
+ *      (NoSuchUpload on the retry) is recognised by the object's ETag.
+ *   5. Success or a failure that makes the upload useless (the file changed,
+ *      the remote object changed: 412, the server refused the parts) aborts
+ *      the upload (unless completed) and forgets the record. Any other failure
+ *      (network, 5xx, expired credentials, the caller's abort) keeps both, to
+ *      resume.
+ */
+import { createHash } from 'node:crypto';
+import { open, type FileHandle } from 'node:fs/promises';
+import {
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, HeadObjectCommand,
+  ListMultipartUploadsCommand, ListPartsCommand, UploadPartCommand, type ListPartsCommandOutput,
+} from '@aws-sdk/client-s3';
+import { isPlainMd5Etag, unquoteEtag } from '../../core/model.js';
+import { isStratusError } from '../../core/StratusError.js';
+import type { Logger } from '../logger.js';
+import type { MultipartJournal, UploadedPart, UploadRequest } from '../ports.js';
+import { FileContentChangedError } from './fileStreams.js';
+import { isNotFound, isPreconditionFailed, s3ErrorName } from './s3Errors.js';
+import { choosePartSize, uploadMetadata } from './s3Metadata.js';
+import type { FileIdentity, SentConditions, UploadTarget } from './s3Transfers.js';
+
+export interface ResumableTarget extends UploadTarget {
+  readonly journal: MultipartJournal;
+  readonly log?: Logger;
+  /** Waits until `bytes` may be sent (a bandwidth limit); resolves at once without one. */
+  readonly pace?: (bytes: number, signal?: AbortSignal) => Promise<void>;
+  /** @default Date.now */
+  readonly now?: () => number;
+}
+
+/** Counters of one call, for tests and logs: what was sent and what the server already had. */
+export interface ResumableOutcome {
+  readonly etag: string;
+  readonly resumed: boolean;
+  readonly partsSent: number;
+  readonly partsSkipped: number;
+}
+
+/** Errors after which the upload can never complete: abort it and start afresh next time. */
+function makesUploadUseless(err: unknown): boolean {
+  if (err instanceof FileContentChangedError) return true;
+  if (isPreconditionFailed(err)) return true;
+  if (isStratusError(err) && (err.code === 'remote-changed' || err.code === 'file-changed-during-upload')) return true;
+  const name = s3ErrorName(err);
+  return name === 'InvalidPart' || name === 'InvalidPartOrder' || name === 'EntityTooSmall' || name === 'NoSuchUpload';
+}
+
+function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
+  return signal === undefined ? {} : { abortSignal: signal };
+}
+
+export async function putResumable(
+  target: ResumableTarget,
+  request: UploadRequest,
+  identity: FileIdentity,
+  conditions: SentConditions,
+  beforeComplete: () => Promise<void>,
+): Promise<ResumableOutcome> {
+  const { client, bucket, journal } = target;
+  const now = target.now ?? Date.now;
+  const partSize = choosePartSize(request.size, target.partSize);
+  const partCount = Math.max(1, Math.ceil(request.size / partSize));
+
+  // 1. Resume what the journal knows, if it is this file version and the server still has it.
+  let uploadId: string | undefined;
+  let held = new Map<number, UploadedPart>();
+  const recorded = await journal.loadMultipartUpload(request.key);
+  if (recorded !== undefined) {
+    const r = recorded.upload;
+    const same = r.filePath === request.filePath && r.size === request.size && r.mtimeMs === request.mtimeMs &&
+      r.inode === identity.ino && r.md5 === request.md5 && r.partSize === partSize;
+    if (same) {
+      const listed = await listParts(target, request.key, r.uploadId, request.signal);
+      if (listed === undefined) {
+        await journal.forgetMultipartUpload(request.key);
+      } else {
+        uploadId = r.uploadId;
+        const mine = new Map(recorded.parts.map((p) => [p.partNumber, p]));
+        // Only parts both sides agree on: listed by the server with the ETag we were given for them.
+        for (const part of listed) {
+          if (mine.get(part.partNumber)?.etag === part.etag) held.set(part.partNumber, part);
+        }
+        target.log?.info('resuming a multipart upload', { key: request.key, partsHeld: held.size, partCount });
+      }
+    } else {
+      await abortQuietly(target, request.key, r.uploadId);
+      await journal.forgetMultipartUpload(request.key);
+    }
+  }
+
+  // 2. A new upload, recorded before any part leaves.
+  if (uploadId === undefined) {
+    held = new Map();
+    const created = await client.send(new CreateMultipartUploadCommand({
+      Bucket: bucket,
+      Key: request.key,
+      Metadata: uploadMetadata(request.md5, request.mtimeMs),
+    }), sendOptions(request.signal));
+    if (created.UploadId === undefined || created.UploadId === '') throw new Error('CreateMultipartUpload returned no UploadId');
+    uploadId = created.UploadId;
+    await journal.beginMultipartUpload({
+      key: request.key, uploadId, filePath: request.filePath, size: request.size, mtimeMs: request.mtimeMs,
+      inode: identity.ino, md5: request.md5, partSize, createdAt: now(),
+    });
+  }
+  const id = uploadId;
+  const resumed = held.size > 0;
+
+  try {
+    const { parts, sent, skipped } = await sendParts(target, request, id, partSize, partCount, held);
+    await beforeComplete();
+    const etag = await complete(target, request, id, parts, conditions);
+    await journal.forgetMultipartUpload(request.key);
+    return { etag, resumed, partsSent: sent, partsSkipped: skipped };
+  } catch (err) {
+    if (makesUploadUseless(err)) {
+      await abortQuietly(target, request.key, id);
+      await journal.forgetMultipartUpload(request.key).catch(() => undefined);
+    }
+    throw err;
+  }
+}
+
+/** Every part of `uploadId` (paginated), or undefined when the server no longer has the upload. */
+async function listParts(target: ResumableTarget, key: string, uploadId: string, signal?: AbortSignal): Promise<UploadedPart[] | undefined> {
+  const parts: UploadedPart[] = [];
+  let marker: string | undefined;
+  for (let page = 0; page < 20; page += 1) {
+    let out: ListPartsCommandOutput;
+    try {
+      out = await target.client.send(new ListPartsCommand({
+        Bucket: target.bucket, Key: key, UploadId: uploadId, ...(marker === undefined ? {} : { PartNumberMarker: marker }),
+      }), sendOptions(signal));
+    } catch (err) {
+      if (isNotFound(err) || s3ErrorName(err) === 'NoSuchUpload') return undefined;
+      throw err;
+    }
+    for (const p of out.Parts ?? []) {
+      if (p.PartNumber !== undefined && p.ETag !== undefined) parts.push({ partNumber: p.PartNumber, etag: unquoteEtag(p.ETag), size: p.Size ?? 0 });
+    }
+    const next = out.NextPartNumberMarker;
+    if (out.IsTruncated !== true || next === undefined || next === marker) return parts;
+    marker = next;
+  }
+  return parts; // 20 pages × 1,000 parts covers S3's 10,000-part limit twice over.
+}
+
+interface SentParts {
+  readonly parts: Map<number, string>;
+  readonly sent: number;
+  readonly skipped: number;
+}
+
+/** Reads the file once, in order; skips the parts the server holds, sends the rest `queueSize` at a time. */
+async function sendParts(
+  target: ResumableTarget, request: UploadRequest, uploadId: string, partSize: number, partCount: number, held: ReadonlyMap<number, UploadedPart>,
+): Promise<SentParts> {
+  const parts = new Map<number, string>();
+  const whole = createHash('md5');
+  const inFlight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  let sent = 0;
+  let skipped = 0;
+  let bytesDone = 0;
+  const progress = (bytes: number): void => {
+    bytesDone += bytes;
+    request.onProgress?.(bytesDone);
+  };
+
+  const file = await openForUpload(request);
+  try {
+    for (let n = 1; n <= partCount && failure === undefined; n += 1) {
+      request.signal?.throwIfAborted();
+      const offset = (n - 1) * partSize;
+      const length = Math.min(partSize, request.size - offset);
+      const body = await readExactly(file, offset, length);
+      whole.update(body);
+      const md5 = createHash('md5').update(body).digest();
+      const have = held.get(n);
+      // A held part is trusted when its size fits and, where its ETag is an MD5 (no SSE-KMS), it is these very bytes.
+      if (have !== undefined && have.size === length && (!isPlainMd5Etag(have.etag) || have.etag === md5.toString('hex'))) {
+        parts.set(n, have.etag);
+        skipped += 1;
+        progress(length);
+        continue;
+      }
+      while (inFlight.size >= target.queueSize) await Promise.race(inFlight);
+      if (failure !== undefined) break;
+      const job: Promise<void> = sendPart(target, request, uploadId, n, body, md5).then((etag) => {
+        parts.set(n, etag);
+        sent += 1;
+        progress(length);
+      }, (error: unknown) => {
+        failure ??= { error };
+      }).finally(() => inFlight.delete(job));
+      inFlight.add(job);
+    }
+  } catch (err) {
+    failure ??= { error: err };
+  } finally {
+    await Promise.all(inFlight);
+    await file.close().catch(() => undefined);
+  }
+  if (failure !== undefined) throw failure.error;
+  if (whole.digest('hex') !== request.md5) throw new FileContentChangedError('content MD5 differs from the scanned one');
+  return { parts, sent, skipped };
+}
+
+async function sendPart(target: ResumableTarget, request: UploadRequest, uploadId: string, partNumber: number, body: Buffer, md5: Buffer): Promise<string> {
+  await target.pace?.(body.length, request.signal);
+  const out = await target.client.send(new UploadPartCommand({
+    Bucket: target.bucket,
+    Key: request.key,
+    UploadId: uploadId,
+    PartNumber: partNumber,
+    Body: body,
+    ContentLength: body.length,
+    // The server refuses a part damaged on the way (BadDigest); the SDK then retries it.
+    ContentMD5: md5.toString('base64'),
+  }), sendOptions(request.signal));
+  const etag = unquoteEtag(out.ETag ?? '');
+  if (etag === '') throw new Error(`UploadPart ${partNumber} returned no ETag`);
+  // Committed before the part counts as done: a kill after this line does not send the part again.
+  await target.journal.putMultipartPart(request.key, uploadId, { partNumber, etag, size: body.length });
+  return etag;
+}
+
+async function complete(
+  target: ResumableTarget, request: UploadRequest, uploadId: string, parts: ReadonlyMap<number, string>, conditions: SentConditions,
+): Promise<string> {
+  const ordered = [...parts.entries()].sort((a, b) => a[0] - b[0]);
+  try {
+    const out = await target.client.send(new CompleteMultipartUploadCommand({
+      Bucket: target.bucket,
+      Key: request.key,
+      UploadId: uploadId,
+      MultipartUpload: { Parts: ordered.map(([PartNumber, etag]) => ({ PartNumber, ETag: `"${etag}"` })) },
+      ...(conditions.ifMatch === undefined ? {} : { IfMatch: conditions.ifMatch }),
+      ...(conditions.ifNoneMatch === true ? { IfNoneMatch: '*' } : {}),
+    }), sendOptions(request.signal));
+    return unquoteEtag(out.ETag ?? '');
+  } catch (err) {
+    // The SDK retries a Complete whose answer was lost; if the first one went through, the retry finds no upload.
+    if (s3ErrorName(err) === 'NoSuchUpload') {
+      const expected = multipartEtagOf(ordered.map(([, etag]) => etag));
+      const current = await target.client.send(new HeadObjectCommand({ Bucket: target.bucket, Key: request.key }), sendOptions(request.signal)).catch(() => undefined);
+      const etag = unquoteEtag(current?.ETag ?? '');
+      if (expected !== undefined && etag === expected) return etag;
+    }
+    throw err;
+  }
+}
+
+/** S3's ETag of a completed multipart object: MD5 of the parts' binary MD5s, "-N"; undefined when a part ETag is no MD5. */
+function multipartEtagOf(partEtags: readonly string[]): string | undefined {
+  if (!partEtags.every(isPlainMd5Etag)) return undefined;
+  const hash = createHash('md5');
+  for (const etag of partEtags) hash.update(Buffer.from(etag, 'hex'));
+  return `${hash.digest('hex')}-${partEtags.length}`;
+}
+
+export async function abortQuietly(target: Pick<ResumableTarget, 'client' | 'bucket' | 'log'>, key: string, uploadId: string): Promise<void> {
+  try {
+    await target.client.send(new AbortMultipartUploadCommand({ Bucket: target.bucket, Key: key, UploadId: uploadId }));
+  } catch (err) {
+    // Already gone is what we wanted; anything else is left for the stale-upload cleanup.
+    if (!isNotFound(err) && s3ErrorName(err) !== 'NoSuchUpload') target.log?.warn('could not abort a multipart upload', { key, error: s3ErrorName(err) ?? String(err) });
+  }
+}
+
+async function openForUpload(request: UploadRequest): Promise<FileHandle> {
+  try {
+    return await open(request.filePath, 'r');
+  } catch (err) {
+    throw new FileContentChangedError(`cannot open the file: ${(err as { code?: string }).code ?? String(err)}`);
+  }
+}
+
+async function readExactly(file: FileHandle, offset: number, length: number): Promise<Buffer> {
+  const data = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await file.read(data, done, length - done, offset + done);
+    if (bytesRead === 0) throw new FileContentChangedError(`the file ended after ${offset + done} bytes`);
+    done += bytesRead;
+  }
+  return data;
+}
+
+export interface StaleUploadOptions {
+  /** The user's prefix: only uploads under it are looked at. */
+  readonly prefix: string;
+  /** Ask the server (ListMultipartUploads) too, not only the journal. */
+  readonly askServer: boolean;
+  /** An upload of this prefix the journal does not know is aborted once older than this (it may be another device's). */
+  readonly staleAfterMs: number;
+  readonly now: number;
+  /** Whether the local file of a record is still the version being uploaded. */
+  readonly stillCurrent: (record: { readonly filePath: string; readonly size: number; readonly mtimeMs: number; readonly inode: number }) => Promise<boolean>;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Cleans up after uploads that will never complete: recorded uploads whose
+ * file changed or vanished (aborted and forgotten), records the server no
+ * longer has (forgotten), and — when `askServer` — uploads under the prefix
+ * that nobody recorded and that are older than `staleAfterMs` (aborted; they
+ * cost storage until a lifecycle rule removes them). Best effort: a server
+ * that refuses the listing only loses the last part.
+ */
+export async function cleanStaleUploads(
+  target: Pick<ResumableTarget, 'client' | 'bucket' | 'journal' | 'log'>, options: StaleUploadOptions,
+): Promise<{ readonly aborted: number; readonly forgotten: number }> {
+  let aborted = 0;
+  let forgotten = 0;
+  const records = await target.journal.loadMultipartUploads();
+  const live = new Map<string, string>();
+  for (const record of records) {
+    if (await options.stillCurrent(record)) {
+      live.set(record.uploadId, record.key);
+      continue;
+    }
+    await abortQuietly(target, record.key, record.uploadId);
+    await target.journal.forgetMultipartUpload(record.key);
+    aborted += 1;
+  }
+  if (!options.askServer) return { aborted, forgotten };
+
+  const listed = new Set<string>();
+  let keyMarker: string | undefined;
+  let uploadIdMarker: string | undefined;
+  try {
+    for (;;) {
+      const out = await target.client.send(new ListMultipartUploadsCommand({
+        Bucket: target.bucket,
+        Prefix: options.prefix,
+        ...(keyMarker === undefined ? {} : { KeyMarker: keyMarker }),
+        ...(uploadIdMarker === undefined ? {} : { UploadIdMarker: uploadIdMarker }),
+      }), sendOptions(options.signal));
+      for (const upload of out.Uploads ?? []) {
+        if (upload.Key === undefined || upload.UploadId === undefined || !upload.Key.startsWith(options.prefix)) continue;
+        listed.add(upload.UploadId);
+        if (live.has(upload.UploadId)) continue;
+        const initiated = upload.Initiated?.getTime();
+        if (initiated !== undefined && options.now - initiated > options.staleAfterMs) {
+          await abortQuietly(target, upload.Key, upload.UploadId);
+          aborted += 1;
+        }
+      }
+      if (out.IsTruncated !== true || (out.NextKeyMarker === keyMarker && out.NextUploadIdMarker === uploadIdMarker)) break;
+      keyMarker = out.NextKeyMarker;
+      uploadIdMarker = out.NextUploadIdMarker;
+    }
+  } catch (err) {
+    target.log?.warn('could not list the multipart uploads in progress', { error: s3ErrorName(err) ?? String(err) });
+    return { aborted, forgotten };
+  }
+  // The listing was complete: a recorded upload the server does not have any more cannot be resumed.
+  for (const [uploadId, key] of live) {
+    if (listed.has(uploadId)) continue;
+    await target.journal.forgetMultipartUpload(key);
+    forgotten += 1;
+  }
+  return { aborted, forgotten };
+}
