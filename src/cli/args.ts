@@ -20,6 +20,9 @@ const OPTIONS = {
   'debounce-ms': { type: 'string' },
   'poll-ms': { type: 'string' },
   'full-list-ms': { type: 'string' },
+  // sync/watch: bandwidth limits (read as `args.bandwidth`, parsed by bandwidth.ts).
+  'limit-up': { type: 'string' },
+  'limit-down': { type: 'string' },
   config: { type: 'string' },
   folder: { type: 'string' },
   bucket: { type: 'string' },
@@ -56,6 +59,8 @@ export interface ParsedArgs {
   readonly settings: SettingFlags;
   /** `watch`'s timing flags, as given (the command validates them). */
   readonly timings: { readonly debounceMs?: string; readonly pollMs?: string; readonly fullListMs?: string };
+  /** `--limit-up` / `--limit-down` as given (parsed by bandwidth.ts). */
+  readonly bandwidth: { readonly up?: string; readonly down?: string };
   /** Which options were given, to refuse ones a command does not use. */
   readonly given: ReadonlySet<OptionName>;
 }
@@ -93,6 +98,10 @@ export function parseCliArgs(argv: readonly string[]): ParseResult {
         ...(v['debounce-ms'] === undefined ? {} : { debounceMs: v['debounce-ms'] }),
         ...(v['poll-ms'] === undefined ? {} : { pollMs: v['poll-ms'] }),
         ...(v['full-list-ms'] === undefined ? {} : { fullListMs: v['full-list-ms'] }),
+      },
+      bandwidth: {
+        ...(v['limit-up'] === undefined ? {} : { up: v['limit-up'] }),
+        ...(v['limit-down'] === undefined ? {} : { down: v['limit-down'] }),
       },
       given: new Set(Object.keys(v) as OptionName[]),
     },

@@ -22,6 +22,8 @@ Sync options:
   --once              One reconcile pass (required; "stratus watch" syncs continuously).
   --dry-run           Print the plan, one line per action, and change nothing.
   --confirm-deletes   Go ahead with deletes a safety rail stopped (e.g. an emptied folder).
+  --limit-up RATE     Upload bandwidth limit, e.g. 500K or 2M (KiB/MiB per second; also for watch).
+  --limit-down RATE   Download bandwidth limit, likewise. A plain number is bytes per second.
 
 Watch options (times in milliseconds):
   --debounce-ms MS    Quiet time after the last local change before a run (default: 1000).

@@ -55,6 +55,8 @@ export interface PropagateOutcome {
   readonly counts: SyncCounts;
   readonly errors: ItemError[];
   readonly runAgain: boolean;
+  /** Epoch ms of the earliest automatic retry of an item that failed or is waiting (undefined: none). */
+  readonly nextRetryAt?: number;
 }
 
 /** Codes that mean "the world moved since planning": the next plan resolves them, no backoff needed. */
@@ -75,6 +77,7 @@ export class Propagator {
   private readonly counts = { uploaded: 0, downloaded: 0, deletedLocal: 0, deletedRemote: 0, moved: 0, conflicts: 0, errors: 0 };
   private readonly errors: ItemError[] = [];
   private runAgain = false;
+  private nextRetryAt: number | undefined;
   private readonly now: () => number;
   private readonly random: () => number;
 
@@ -97,6 +100,7 @@ export class Propagator {
         const retry = retries.get(action.path);
         if (retry !== undefined && retry.nextAttemptAt > this.now() && action.type !== 'problem') {
           this.errors.push({ path: action.path, code: 'waiting-to-retry', message: `Waiting to retry "${action.path}": ${retry.lastError}`, retrying: true });
+          this.retryAt(retry.nextAttemptAt);
           continue;
         }
         void queue.add(async () => {
@@ -119,7 +123,7 @@ export class Propagator {
       this.o.signal?.throwIfAborted();
     }
     this.counts.errors = this.errors.filter((e) => e.code !== 'waiting-to-retry').length;
-    return { counts: { ...this.counts }, errors: this.errors, runAgain: this.runAgain };
+    return { counts: { ...this.counts }, errors: this.errors, runAgain: this.runAgain, ...(this.nextRetryAt === undefined ? {} : { nextRetryAt: this.nextRetryAt }) };
   }
 
   private async fail(action: Action, err: unknown, attempts: number): Promise<void> {
@@ -135,7 +139,12 @@ export class Propagator {
     const delay = nextAttemptDelayMs(attempts + 1, this.random, { atLeastMs: retryAfterMs(error) ?? 0 });
     await this.o.journal.putRetry({ path: action.path, attempts: attempts + 1, nextAttemptAt: this.now() + delay, lastError: error.message });
     this.errors.push({ path: action.path, code: error.code, message: error.message, retrying });
+    if (retrying) this.retryAt(this.now() + delay);
     this.o.log.warn('item failed', { path: action.path, code: error.code, attempts: attempts + 1 });
+  }
+
+  private retryAt(at: number): void {
+    this.nextRetryAt = this.nextRetryAt === undefined ? at : Math.min(this.nextRetryAt, at);
   }
 
   private abs(path: string): string {

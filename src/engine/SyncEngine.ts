@@ -23,7 +23,7 @@ import { ENGINE_FOLDER, IgnoreRules } from './local/IgnoreRules.js';
 import { scanLocal, type LocalScanResult } from './local/LocalScanner.js';
 import { createLoggerFactory, type Logger } from './logger.js';
 import { matchesMultipartEtag } from './multipartEtag.js';
-import type { Journal, RemoteStore, RetryRecord } from './ports.js';
+import type { BandwidthLimits, Journal, RemoteStore, RetryRecord } from './ports.js';
 import { Propagator } from './Propagator.js';
 import { SyncRootLock } from './SyncRootLock.js';
 import { describeCounts, type SyncCounts, type SyncResult } from './SyncResult.js';
@@ -180,6 +180,27 @@ export class SyncEngine {
   }
 
   /** One sync pass. Runs never overlap: a second call waits for the first. */
+  /**
+   * "Retry now": makes the items waiting for their backoff (all, or those in
+   * `paths`) due at once; their attempt counts are kept. The next run tries
+   * them. Returns how many were waiting.
+   */
+  async retryNow(paths?: readonly string[]): Promise<number> {
+    const only = paths === undefined ? undefined : new Set(paths);
+    let changed = 0;
+    for (const record of (await this.journal.loadRetries()).values()) {
+      if (only !== undefined && !only.has(record.path)) continue;
+      await this.journal.putRetry({ ...record, nextAttemptAt: 0 });
+      changed += 1;
+    }
+    return changed;
+  }
+
+  /** Bandwidth limits in bytes per second (undefined: unlimited), applied to transfers already running too. */
+  setBandwidthLimits(limits: BandwidthLimits): void {
+    this.options.remote.setBandwidthLimits?.(limits);
+  }
+
   runOnce(options: RunOptions = {}): Promise<SyncResult> {
     const run = this.running.then(() => this.run(options));
     this.running = run.catch(() => undefined);
@@ -258,7 +279,11 @@ export class SyncEngine {
     const outcome = await propagator.run(plan);
     await this.recordRun(outcome.counts);
     this.log.info(describeCounts(outcome.counts), { durationMs: Date.now() - started, scanned: scan.stats.files, hashed: scan.hashed, listed: listing.length });
-    return { dryRun, plan, counts: outcome.counts, errors: outcome.errors, runAgain: outcome.runAgain, durationMs: Date.now() - started };
+    return {
+      dryRun, plan, counts: outcome.counts, errors: outcome.errors, runAgain: outcome.runAgain,
+      ...(outcome.nextRetryAt === undefined ? {} : { nextRetryAt: outcome.nextRetryAt }),
+      durationMs: Date.now() - started,
+    };
   }
 
   /**

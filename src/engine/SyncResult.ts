@@ -31,6 +31,8 @@ export interface SyncResult {
   readonly stopped?: SafetyStop;
   /** Something changed underneath the run (e.g. a 412): another run should follow soon. */
   readonly runAgain: boolean;
+  /** Epoch ms when the earliest item waiting for an automatic retry is due (absent: nothing waits). */
+  readonly nextRetryAt?: number;
   readonly durationMs: number;
 }
 

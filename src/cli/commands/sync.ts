@@ -8,6 +8,7 @@
 import type { SyncEngine } from '../../engine/SyncEngine.js';
 import type { SyncResult } from '../../engine/SyncResult.js';
 import type { ParsedArgs } from '../args.js';
+import { bandwidthFromArgs } from '../bandwidth.js';
 import type { CommandIo } from '../CliIo.js';
 import { cliLoggers } from '../CliIo.js';
 import { createRemote, failureContext, type RemoteConnection } from '../createRemote.js';
@@ -39,6 +40,8 @@ export async function runSync(args: ParsedArgs, io: CommandIo): Promise<ExitCode
   if (!args.once) {
     return problems(io, ['"stratus sync" needs --once (one sync pass); for continuous sync run "stratus watch"']);
   }
+  const bandwidth = bandwidthFromArgs(args);
+  if (Array.isArray(bandwidth)) return problems(io, bandwidth);
   const settings = await syncSettings(args, io);
   if (typeof settings === 'number') return settings;
 
@@ -47,6 +50,7 @@ export async function runSync(args: ParsedArgs, io: CommandIo): Promise<ExitCode
   let engine: SyncEngine | undefined;
   try {
     connection = await createRemote(settings, io.env, loggers('s3'), io.cwd);
+    connection.remote.setBandwidthLimits?.(bandwidth);
     // Loaded on use: the engine pulls in SQLite and the scanner, which --help and usage errors never need.
     const { SyncEngine: Engine } = await import('../../engine/SyncEngine.js');
     engine = await Engine.open({ root: settings.folder, remote: connection.remote, location: connection.location, log: loggers('engine') });

@@ -19,6 +19,7 @@ import type { ContinuousSync } from '../../engine/watch/ContinuousSync.js';
 import type { CompletedRun, StateChange } from '../../engine/watch/SyncScheduler.js';
 import { describeCounts } from '../../engine/SyncResult.js';
 import type { ParsedArgs } from '../args.js';
+import { bandwidthFromArgs } from '../bandwidth.js';
 import type { CommandIo } from '../CliIo.js';
 import { cliLoggers } from '../CliIo.js';
 import { createRemote, endpointLabel, failureContext, type RemoteConnection } from '../createRemote.js';
@@ -77,6 +78,8 @@ function stateLine(change: StateChange): string | undefined {
 export async function runWatch(args: ParsedArgs, io: CommandIo): Promise<ExitCode> {
   const timings = parseTimings(args);
   if (Array.isArray(timings)) return problems(io, timings);
+  const bandwidth = bandwidthFromArgs(args);
+  if (Array.isArray(bandwidth)) return problems(io, bandwidth);
   const settings = await syncSettings(args, io);
   if (typeof settings === 'number') return settings;
 
@@ -93,6 +96,7 @@ export async function runWatch(args: ParsedArgs, io: CommandIo): Promise<ExitCod
   let fatal: unknown;
   try {
     connection = await createRemote(settings, io.env, loggers('s3'), io.cwd);
+    connection.remote.setBandwidthLimits?.(bandwidth);
     const [{ SyncEngine: Engine }, { ContinuousSync: Continuous }, { HeadMarker }] = await Promise.all([
       import('../../engine/SyncEngine.js'),
       import('../../engine/watch/ContinuousSync.js'),

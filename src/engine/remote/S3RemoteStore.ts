@@ -362,6 +362,7 @@ export class S3RemoteStore implements RemoteStore {
       const received = await receiveToFile(body, file, {
         ...(request.signal === undefined ? {} : { signal: request.signal }),
         ...(request.onProgress === undefined ? {} : { onBytes: request.onProgress }),
+        pace: (bytes, signal) => this.downLimit.take(bytes, signal),
       });
       await file.close();
       file = undefined;

@@ -119,7 +119,12 @@ async function writeAll(file: FileHandle, chunks: Buffer[]): Promise<void> {
 export async function receiveToFile(
   body: Readable,
   file: FileHandle,
-  options: { readonly signal?: AbortSignal; readonly onBytes?: (bytes: number) => void },
+  options: {
+    readonly signal?: AbortSignal;
+    readonly onBytes?: (bytes: number) => void;
+    /** Waits after each chunk while a download bandwidth limit is exceeded (reading pauses: TCP backpressure). */
+    readonly pace?: (bytes: number, signal?: AbortSignal) => Promise<void>;
+  },
 ): Promise<ReceiveResult> {
   const hash = createHash('md5');
   let bytes = 0;
@@ -158,6 +163,7 @@ export async function receiveToFile(
       pendingBytes += chunk.length;
       bytes += chunk.length;
       options.onBytes?.(bytes);
+      if (options.pace !== undefined) await options.pace(chunk.length, options.signal);
       if (pendingBytes >= WRITE_BATCH_BYTES) {
         // Backpressure: while a write runs, keep receiving until MAX_PENDING_BYTES, then wait for it.
         if (writing && pendingBytes >= MAX_PENDING_BYTES) await inFlight;

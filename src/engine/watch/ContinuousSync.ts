@@ -23,13 +23,20 @@
  * `scheduler.onDidCompleteRun`).
  */
 import type { Logger } from '../logger.js';
+import type { BandwidthLimits } from '../ports.js';
 import type { SyncCounts } from '../SyncResult.js';
 import type { HeadMarker } from './HeadMarker.js';
 import { LocalWatcher } from './LocalWatcher.js';
 import { isOfflineError, SyncScheduler, type SyncRunner, type SyncSchedulerOptions } from './SyncScheduler.js';
 
+/** What ContinuousSync needs of the engine beyond runs: the controls it passes through (SyncEngine has them). */
+export interface EngineControls extends SyncRunner {
+  retryNow?(paths?: readonly string[]): Promise<number>;
+  setBandwidthLimits?(limits: BandwidthLimits): void;
+}
+
 export interface ContinuousSyncOptions {
-  readonly engine: SyncRunner;
+  readonly engine: EngineControls;
   readonly root: string;
   /** Remote change detection; without it only the periodic full run sees remote changes. */
   readonly marker?: HeadMarker;
@@ -140,6 +147,32 @@ export class ContinuousSync {
       // that hides the marker) must not turn every poll into a full listing; the periodic run still happens.
       if (isOfflineError(err)) this.scheduler.requestRun('remote', { immediate: true });
     }
+  }
+
+  // ── controls (the CLI's signals and the app's menu call these) ──────────
+
+  /** Stops syncing now: the run in flight is aborted (a large upload keeps its finished parts) until `resume()`. */
+  pause(): void {
+    this.scheduler.pause();
+  }
+
+  /** Resumes after `pause()` with one run that catches up on everything that happened meanwhile. */
+  resume(): void {
+    this.scheduler.resume();
+  }
+
+  /**
+   * "Retry now", for everything waiting (no paths) or for single files: their
+   * backoff is cleared and a run starts at once (or a probe, when offline).
+   */
+  async retryNow(paths?: readonly string[]): Promise<void> {
+    await this.o.engine.retryNow?.(paths);
+    this.scheduler.retryNow();
+  }
+
+  /** Bandwidth limits in bytes per second (undefined: unlimited); running transfers slow down or speed up at once. */
+  setBandwidthLimits(limits: BandwidthLimits): void {
+    this.o.engine.setBandwidthLimits?.(limits);
   }
 
   async dispose(): Promise<void> {

@@ -49,7 +49,7 @@ export interface SyncSchedulerOptions {
   readonly maxWaitMs?: number;
   /** Delay before the follow-up run when a run reported `runAgain` or requests came in during it. @default 100 */
   readonly againDelayMs?: number;
-  /** When items failed and will be retried: the next run after this long. @default 30000 */
+  /** When items failed and will be retried: the next run when the earliest is due, but not sooner than this. @default 5000 */
   readonly itemRetryMs?: number;
   /** Offline / error backoff: the first wait, doubled up to `maxBackoffMs`. @default 1000 */
   readonly initialBackoffMs?: number;
@@ -105,7 +105,7 @@ export class SyncScheduler {
       debounceMs: 1000,
       maxWaitMs: 5000,
       againDelayMs: 100,
-      itemRetryMs: 30_000,
+      itemRetryMs: 5_000,
       initialBackoffMs: 1000,
       maxBackoffMs: 60_000,
       ...options,
@@ -184,6 +184,16 @@ export class SyncScheduler {
     this.runEmitter.dispose();
   }
 
+  /**
+   * When to run again for items waiting to be retried: when the earliest is
+   * due (the journal's per-item backoff, seconds to an hour), but not sooner
+   * than `itemRetryMs` — each run scans the folder and lists the prefix.
+   */
+  private retryDelay(result: SyncResult): number {
+    if (result.nextRetryAt === undefined) return this.o.itemRetryMs;
+    return Math.max(this.o.itemRetryMs, result.nextRetryAt - Date.now());
+  }
+
   private debounceDelay(): number {
     const sinceFirst = Date.now() - (this.firstPendingAt ?? Date.now());
     // A steady stream of events must not postpone the run forever.
@@ -259,7 +269,7 @@ export class SyncScheduler {
       this.schedule(this.o.againDelayMs);
     } else if (result.errors.some((e) => e.retrying)) {
       this.pending.add('retry');
-      this.schedule(this.o.itemRetryMs);
+      this.schedule(this.retryDelay(result));
     }
   }
 

@@ -229,4 +229,16 @@ describeEachBackend('S3RemoteStore resumable uploads', (getBackend) => {
     // A second's worth (10 MiB) may go at once, plus one part on credit; the other three wait 0.5 s each.
     expect(performance.now() - started).toBeGreaterThanOrEqual(1450);
   });
+
+  it('a download bandwidth limit paces the body: 20 MiB at 10 MiB/s take at least 0.95 s', async () => {
+    const data = pseudoRandomBytes(20 * MiB, 20);
+    const key = `${fx.prefix}resume/paced-down.bin`;
+    await fx.put(key, data);
+    const store = await preparedStore(fx.client(), { bandwidth: { downloadBytesPerSecond: 10 * MiB } });
+    const started = performance.now();
+    const info = await store.download({ key, toFile: join(journalDir, 'down.bin') });
+    // A second's worth may arrive at once; the other 10 MiB need a second at the limit.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(950);
+    expect(info.md5).toBe(md5(data));
+  });
 });
