@@ -18,13 +18,14 @@
  *   }
  *
  * Writes go to a temp file first and are renamed over the old one, so a crash
- * leaves the old session or the new one, never half a file.
+ * leaves the old session or the new one, never half a file (secretFile.ts).
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { authError } from './authErrors.js';
-import type { StoredSession, TokenVault } from './TokenVault.js';
+import { readSecretFile, writeSecretFile } from './secretFile.js';
+import { isStoredSession, storedSessionRecord, type StoredSession, type TokenVault } from './TokenVault.js';
 
 export interface FileTokenVaultOptions {
   /** The CLI's state folder (see cliStateDir); created 0700 when missing. */
@@ -49,16 +50,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function isSession(value: unknown): value is StoredSession {
-  if (!isRecord(value)) return false;
-  const identity = value['identity'];
-  return typeof value['refreshToken'] === 'string' && value['refreshToken'] !== ''
-    && typeof value['sub'] === 'string' && typeof value['username'] === 'string'
-    && typeof value['signedInAt'] === 'string'
-    && (value['email'] === undefined || typeof value['email'] === 'string')
-    && (identity === undefined || (isRecord(identity) && typeof identity['identityPoolId'] === 'string' && typeof identity['identityId'] === 'string'));
-}
-
 export class FileTokenVault implements TokenVault {
   /** The file that holds (or will hold) the session. */
   readonly file: string;
@@ -74,47 +65,28 @@ export class FileTokenVault implements TokenVault {
   }
 
   async get(): Promise<StoredSession | undefined> {
-    let text: string;
+    let text: string | undefined;
     try {
-      text = await readFile(this.file, 'utf8');
+      text = await readSecretFile(this.file);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw this.damaged(`cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, err);
     }
+    if (text === undefined) return undefined;
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch (err) {
       throw this.damaged('is not valid JSON', err);
     }
-    if (!isRecord(parsed) || parsed['version'] !== 1 || !isSession(parsed['session'])) throw this.damaged('is not a Stratus sign-in file of version 1');
+    if (!isRecord(parsed) || parsed['version'] !== 1 || !isStoredSession(parsed['session'])) throw this.damaged('is not a Stratus sign-in file of version 1');
     // A hash collision or a copied file must not hand one account's token to another.
     if (parsed['issuer'] !== this.issuer || parsed['clientId'] !== this.clientId) return undefined;
     return parsed['session'];
   }
 
   async set(session: StoredSession): Promise<void> {
-    const dir = dirname(this.file);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    // `mode` applies only to folders mkdir creates; an older, looser folder is tightened too.
-    await chmod(this.stateDir, 0o700);
-    await chmod(dir, 0o700);
-    const body: VaultFile = { version: 1, issuer: this.issuer, clientId: this.clientId, session };
-    const temp = `${this.file}.${randomBytes(6).toString('hex')}.tmp`;
-    // 'wx' + 0600: the secret is never readable by others, not even for a moment, and never written through a planted link.
-    const handle = await open(temp, 'wx', 0o600);
-    try {
-      await handle.writeFile(`${JSON.stringify(body, null, 2)}\n`, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await rename(temp, this.file);
-    } catch (err) {
-      await rm(temp, { force: true });
-      throw err;
-    }
+    const body: VaultFile = { version: 1, issuer: this.issuer, clientId: this.clientId, session: storedSessionRecord(session) };
+    await writeSecretFile(this.file, `${JSON.stringify(body, null, 2)}\n`, [this.stateDir]);
   }
 
   async clear(): Promise<void> {

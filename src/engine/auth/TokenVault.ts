@@ -4,9 +4,11 @@
  * ID and access tokens and AWS credentials are never stored: they live in
  * memory and are renewed from the refresh token.
  *
- * Implementations: FileTokenVault (CLI: a 0600 file), MemoryTokenVault (tests);
- * the desktop app will add one over Electron safeStorage. Methods are async so
- * an OS keychain or safeStorage's async pair can back them.
+ * Implementations: FileTokenVault (CLI: a 0600 file), MemoryTokenVault (tests),
+ * and the desktop app's SafeStorageTokenVault (src/main/auth, Electron
+ * safeStorage). Methods are async so an OS keychain or safeStorage's async
+ * pair can back them. Persistent vaults write `storedSessionRecord(session)`,
+ * never the object they were given, so nothing but these fields reaches disk.
  */
 
 export interface StoredIdentity {
@@ -28,6 +30,38 @@ export interface StoredSession {
   readonly identity?: StoredIdentity;
   /** ISO time of the sign-in. */
   readonly signedInAt: string;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Whether a parsed value is a StoredSession (a vault file's content, checked before it is trusted). */
+export function isStoredSession(value: unknown): value is StoredSession {
+  if (!isRecord(value)) return false;
+  const identity = value['identity'];
+  return typeof value['refreshToken'] === 'string' && value['refreshToken'] !== ''
+    && typeof value['sub'] === 'string' && typeof value['username'] === 'string'
+    && typeof value['signedInAt'] === 'string'
+    && (value['email'] === undefined || typeof value['email'] === 'string')
+    && (identity === undefined || (isRecord(identity) && typeof identity['identityPoolId'] === 'string' && typeof identity['identityId'] === 'string'));
+}
+
+/**
+ * Exactly the fields a vault persists, copied one by one: an ID or access
+ * token (or AWS credentials) riding along on the object given to `set()` is
+ * never written.
+ */
+export function storedSessionRecord(session: StoredSession): StoredSession {
+  const { refreshToken, sub, username, email, identity, signedInAt } = session;
+  return {
+    refreshToken,
+    sub,
+    username,
+    ...(email === undefined ? {} : { email }),
+    ...(identity === undefined ? {} : { identity: { identityPoolId: identity.identityPoolId, identityId: identity.identityId } }),
+    signedInAt,
+  };
 }
 
 export interface TokenVault {

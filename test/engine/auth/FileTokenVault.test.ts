@@ -82,6 +82,15 @@ describe('FileTokenVault', () => {
 });
 
 describe('cliStateDir', () => {
+  it('writes only the session fields: an ID or access token riding along never reaches the file', async () => {
+    const vault = new FileTokenVault({ stateDir: dir, issuer: ISSUER, clientId: 'client-a' });
+    await vault.set({ ...SESSION, idToken: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhZGEifQ.sig', accessToken: 'secret-access' } as StoredSession);
+    const text = await readFile(vault.file, 'utf8');
+    expect(text).toContain(SESSION.refreshToken);
+    expect(text).not.toMatch(/eyJ|idToken|accessToken|secret-access/);
+    expect(await vault.get()).toEqual(SESSION);
+  });
+
   it('uses STRATUS_STATE_DIR first, then the platform folder', () => {
     expect(cliStateDir({ STRATUS_STATE_DIR: '/tmp/s', HOME: '/home/ada' }, 'linux')).toBe('/tmp/s');
     expect(cliStateDir({ STRATUS_STATE_DIR: 'rel' }, 'linux', '/work')).toBe('/work/rel');
