@@ -96,6 +96,8 @@ export interface Sandbox {
   readonly info: SandboxInfo;
   /** Fault injection on the S3 server (latency, 500/503, resets, expired credentials). */
   readonly faults: S3Server['faults'];
+  /** Every S3 request the server received (operation, key, declared body bytes), for tests that count. */
+  readonly requests: S3Server['requests'];
   /** The identity ID a seeded user gets from the identity pool (their S3 prefix without `/`). */
   identityIdFor(username: string): string | undefined;
   close(): Promise<void>;
@@ -270,6 +272,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     return {
       info,
       faults: s3.faults,
+      requests: s3.requests,
       identityIdFor(username) {
         const user = users.find((u) => u.username.toLowerCase() === username.toLowerCase());
         if (!user) return undefined;

@@ -57,6 +57,8 @@ export interface RecordedRequest {
   readonly method: string;
   readonly bucket: string | undefined;
   readonly key: string | undefined;
+  /** The request body's declared length (decoded length for aws-chunked): what the client set out to send. */
+  readonly bodyBytes: number;
 }
 
 /** Counts S3 requests by operation, so tests can prove what a client costs. Admin requests are not counted. */
@@ -80,6 +82,17 @@ export class RequestLog {
       (key === undefined || (r.key !== undefined && (typeof key === 'string' ? r.key === key : key.test(r.key))))).length;
   }
 
+  /** Request body bytes of `operation` (all when undefined) for keys matching `key`. */
+  bytes(operation?: string, key?: string | RegExp): number {
+    let total = 0;
+    for (const r of this.entries) {
+      if (operation !== undefined && r.operation !== operation) continue;
+      if (key !== undefined && (r.key === undefined || (typeof key === 'string' ? r.key !== key : !key.test(r.key)))) continue;
+      total += r.bodyBytes;
+    }
+    return total;
+  }
+
   reset(): void {
     this.entries = [];
   }
@@ -93,7 +106,16 @@ function operationOf(method: string, bucket: string | undefined, key: string | u
     if (method === 'POST' && query.has('delete')) return 'DeleteObjects';
     return `${method}Bucket`;
   }
-  if (query.has('uploadId') || query.has('uploads')) return `${method}Multipart`;
+  if (query.has('uploads') && method === 'POST') return 'CreateMultipartUpload';
+  if (query.has('uploadId')) {
+    switch (method) {
+      case 'PUT': return 'UploadPart';
+      case 'GET': return 'ListParts';
+      case 'POST': return 'CompleteMultipartUpload';
+      case 'DELETE': return 'AbortMultipartUpload';
+      default: return `${method}Multipart`;
+    }
+  }
   switch (method) {
     case 'GET': return 'GetObject';
     case 'HEAD': return 'HeadObject';
@@ -292,7 +314,8 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     try {
       const { bucket, key } = parsePath(rawPath);
       resource = `/${bucket ?? ''}${key === undefined ? '' : `/${key}`}`;
-      requests.record({ operation: operationOf(method, bucket, key, firstValues(rawQuery)), method, bucket, key });
+      const declared = Number(req.headers['x-amz-decoded-content-length'] ?? req.headers['content-length'] ?? 0);
+      requests.record({ operation: operationOf(method, bucket, key, firstValues(rawQuery)), method, bucket, key, bodyBytes: Number.isFinite(declared) ? declared : 0 });
       const fault: FaultDecision = faults.decide(key);
       if (fault.latencyMs > 0) await sleep(fault.latencyMs);
       if (fault.errorStatus !== undefined) throw s3Error(fault.errorStatus === 503 ? 'SlowDown' : 'InternalError');

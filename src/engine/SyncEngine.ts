@@ -226,6 +226,7 @@ export class SyncEngine {
       }),
       collect(remote.list(options.signal)),
     ]);
+    if (options.dryRun !== true) await this.removeLeftoverTemps(scan.leftoverTemps);
     const byKey = new Map<string, SyncedEntry>();
     for (const entry of synced.values()) byKey.set(entry.remote.key, entry);
     const internal = `${location.prefix}${ENGINE_FOLDER}/`;
@@ -320,6 +321,18 @@ export class SyncEngine {
       ),
     );
     return { entries, problems: snapshot.problems };
+  }
+
+  /** Half-written downloads of a process that died (SCENARIOS 32): never renamed into place, so only garbage. */
+  private async removeLeftoverTemps(paths: readonly string[]): Promise<void> {
+    for (const path of paths) {
+      try {
+        await rm(join(this.root, ...path.split('/')), { force: true });
+        this.log.info('removed a download left unfinished by an earlier run', { path });
+      } catch (err) {
+        this.log.warn('could not remove an unfinished download', { path, error: err instanceof Error ? err.message : String(err) });
+      }
+    }
   }
 
   private async recordRun(counts: SyncCounts, stopped?: string): Promise<void> {

@@ -26,6 +26,7 @@ import type { Logger } from '../logger.js';
 import type { HashCache, HashCacheEntry } from '../ports.js';
 import { hashStableFile, identityOf, isImplausibleTime, safeTimeMs, sameIdentity } from './hashFile.js';
 import { errnoCode } from './fsErrors.js';
+import { ENGINE_TEMP_PREFIX } from './defaultIgnores.js';
 import type { IgnoreRules } from './IgnoreRules.js';
 import * as problems from './localProblems.js';
 import { readFolder, type ListedChild } from './readFolder.js';
@@ -77,6 +78,12 @@ export interface LocalScanResult {
    * file on Linux, where the NFC path names a different (missing) file.
    */
   readonly diskPaths: ReadonlyMap<string, string>;
+  /**
+   * Disk paths (relative) of the engine's own download temp files
+   * (`.stratus-tmp-*`) found in the folder: left by a process that died
+   * mid-download, since only one engine runs per folder (SyncRootLock).
+   */
+  readonly leftoverTemps: readonly string[];
 }
 
 /** Hash tasks allowed to wait in the queue before the walk pauses, so a cold scan of 1M files stays bounded. */
@@ -110,6 +117,7 @@ class LocalScan {
   private readonly problems: problems.LocalProblem[] = [];
   private readonly unsettled = new Set<string>();
   private readonly diskPaths = new Map<string, string>();
+  private readonly leftoverTemps: string[] = [];
   private readonly seenHashes: HashCacheEntry[] = [];
   private readonly queue: PQueue;
   private cache = new Map<string, HashCacheEntry>();
@@ -216,6 +224,7 @@ class LocalScan {
     }
     const { stats } = statted;
     const isFolder = stats.isDirectory();
+    if (stats.isFile() && name.startsWith(ENGINE_TEMP_PREFIX)) this.leftoverTemps.push(disk);
     if (ignore.isIgnored(core, isFolder ? 'folder' : 'file')) return undefined;
 
     const folded = this.options.caseInsensitive === true ? nfc.toLowerCase() : undefined;
@@ -364,6 +373,7 @@ class LocalScan {
       stats,
       unsettled: this.unsettled,
       diskPaths: this.diskPaths,
+      leftoverTemps: this.leftoverTemps,
     };
   }
 }

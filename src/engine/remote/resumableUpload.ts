@@ -41,7 +41,7 @@ import {
 import { isPlainMd5Etag, unquoteEtag } from '../../core/model.js';
 import { isStratusError } from '../../core/StratusError.js';
 import type { Logger } from '../logger.js';
-import type { MultipartJournal, UploadedPart, UploadRequest } from '../ports.js';
+import type { MultipartJournal, MultipartUploadRecord, UploadedPart, UploadRequest } from '../ports.js';
 import { FileContentChangedError } from './fileStreams.js';
 import { isNotFound, isPreconditionFailed, s3ErrorName } from './s3Errors.js';
 import { choosePartSize, uploadMetadata } from './s3Metadata.js';
@@ -92,7 +92,8 @@ export async function putResumable(
   // 1. Resume what the journal knows, if it is this file version and the server still has it.
   let uploadId: string | undefined;
   let held = new Map<number, UploadedPart>();
-  const recorded = await journal.loadMultipartUpload(request.key);
+  let recorded = await journal.loadMultipartUpload(request.key);
+  if (recorded?.upload.uploadId === PENDING) recorded = await adoptPending(target, recorded.upload, request.signal);
   if (recorded !== undefined) {
     const r = recorded.upload;
     const same = r.filePath === request.filePath && r.size === request.size && r.mtimeMs === request.mtimeMs &&
@@ -116,9 +117,15 @@ export async function putResumable(
     }
   }
 
-  // 2. A new upload, recorded before any part leaves.
+  // 2. A new upload, recorded before any part leaves. The record is written first as "pending", so a
+  //    process killed between Create's answer and the journal's commit leaves an upload the next run adopts.
   if (uploadId === undefined) {
     held = new Map();
+    const record = {
+      key: request.key, uploadId: PENDING, filePath: request.filePath, size: request.size, mtimeMs: request.mtimeMs,
+      inode: identity.ino, md5: request.md5, partSize, createdAt: now(),
+    };
+    await journal.beginMultipartUpload(record);
     const created = await client.send(new CreateMultipartUploadCommand({
       Bucket: bucket,
       Key: request.key,
@@ -126,10 +133,7 @@ export async function putResumable(
     }), sendOptions(request.signal));
     if (created.UploadId === undefined || created.UploadId === '') throw new Error('CreateMultipartUpload returned no UploadId');
     uploadId = created.UploadId;
-    await journal.beginMultipartUpload({
-      key: request.key, uploadId, filePath: request.filePath, size: request.size, mtimeMs: request.mtimeMs,
-      inode: identity.ino, md5: request.md5, partSize, createdAt: now(),
-    });
+    await journal.beginMultipartUpload({ ...record, uploadId });
   }
   const id = uploadId;
   const resumed = held.size > 0;
@@ -147,6 +151,41 @@ export async function putResumable(
     }
     throw err;
   }
+}
+
+/** The upload id of a record written before CreateMultipartUpload was sent (see putResumable, step 2). */
+const PENDING = '';
+/** S3 refuses requests whose clock is further off than this: an upload we created lies within it of our record. */
+const MAX_CLOCK_SKEW_MS = 15 * 60_000;
+
+/**
+ * A pending record: the previous process may have died after CreateMultipartUpload
+ * succeeded but before it recorded the id. If the server has exactly one upload of
+ * this key begun around the record's time, it is that one (no part of it was sent:
+ * parts go only after the id is recorded) and is adopted; with none or several, the
+ * record is dropped and a new upload begins (stale-upload cleanup takes any orphan).
+ */
+async function adoptPending(
+  target: ResumableTarget, pending: MultipartUploadRecord, signal?: AbortSignal,
+): Promise<{ readonly upload: MultipartUploadRecord; readonly parts: UploadedPart[] } | undefined> {
+  let candidates: string[] = [];
+  try {
+    const out = await target.client.send(new ListMultipartUploadsCommand({ Bucket: target.bucket, Prefix: pending.key }), sendOptions(signal));
+    candidates = (out.Uploads ?? [])
+      .filter((u) => u.Key === pending.key && u.UploadId !== undefined && u.Initiated !== undefined &&
+        Math.abs(u.Initiated.getTime() - pending.createdAt) <= MAX_CLOCK_SKEW_MS)
+      .map((u) => u.UploadId ?? '');
+  } catch (err) {
+    target.log?.debug('could not look for an upload begun before a crash', { key: pending.key, error: s3ErrorName(err) ?? String(err) });
+  }
+  if (candidates.length !== 1) {
+    await target.journal.forgetMultipartUpload(pending.key);
+    return undefined;
+  }
+  const upload = { ...pending, uploadId: candidates[0] ?? '' };
+  await target.journal.beginMultipartUpload(upload);
+  target.log?.info('adopted a multipart upload begun before a crash', { key: pending.key });
+  return { upload, parts: [] };
 }
 
 /** Every part of `uploadId` (paginated), or undefined when the server no longer has the upload. */
@@ -348,7 +387,7 @@ export async function cleanStaleUploads(
       live.set(record.uploadId, record.key);
       continue;
     }
-    await abortQuietly(target, record.key, record.uploadId);
+    if (record.uploadId !== PENDING) await abortQuietly(target, record.key, record.uploadId);
     await target.journal.forgetMultipartUpload(record.key);
     aborted += 1;
   }

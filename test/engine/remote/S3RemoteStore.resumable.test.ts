@@ -156,6 +156,35 @@ describeEachBackend('S3RemoteStore resumable uploads', (getBackend) => {
     expect(etag).toBe(multipartEtag(data, PART).replace(/"/g, ''));
   });
 
+  it('adopts the upload of a process that died between CreateMultipartUpload and recording its id', async () => {
+    const data = pseudoRandomBytes(2 * PART + 21, 22);
+    const file = await fx.writeLocal('adopt.bin', data);
+    const key = `${fx.prefix}resume/adopt.bin`;
+    const first = fx.client({ maxAttempts: 1 });
+    first.middlewareStack.add((next, context) => async (args) => {
+      const out = await next(args);
+      // The server created the upload; this process "dies" before the id reaches the journal.
+      if (context.commandName === 'CreateMultipartUploadCommand' && (args.input as { Key?: string }).Key === key) {
+        throw Object.assign(new Error('killed'), { name: 'ECONNRESET', code: 'ECONNRESET', $metadata: {} });
+      }
+      return out;
+    }, { step: 'initialize', name: 'dieAfterCreate' });
+    await rejection((await preparedStore(first)).upload({ key, ...file, ifNoneMatch: true }));
+    expect((await journal.loadMultipartUpload(key))?.upload.uploadId).toBe('');
+    expect(await fx.openUploads()).toBe(1);
+
+    const second = fx.client();
+    let creates = 0;
+    second.middlewareStack.add((next, context) => async (args) => {
+      if (context.commandName === 'CreateMultipartUploadCommand' && (args.input as { Key?: string }).Key === key) creates += 1;
+      return next(args);
+    }, { step: 'initialize', name: 'countCreates' });
+    const { etag } = await (await preparedStore(second)).upload({ key, ...file, ifNoneMatch: true });
+    expect(creates).toBe(0);
+    expect(etag).toBe(multipartEtag(data, PART).replace(/"/g, ''));
+    expect(await fx.openUploads()).toBe(0);
+  });
+
   it('a file that changes while its parts are read fails as file-changed and leaves no upload or record', async () => {
     const data = pseudoRandomBytes(2 * PART + 3, 16);
     const file = await fx.writeLocal('moving.bin', data);

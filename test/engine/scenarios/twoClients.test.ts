@@ -72,6 +72,21 @@ describeEachBackend('engine', (getBackend, name) => {
       await expectInSync(a);
     });
 
+    it('removes a half-written download left by a killed process, and never uploads it (32)', async () => {
+      const a = await world.client('laptop');
+      await a.write('docs/readme.md', '# hi');
+      await a.sync();
+      // What a process killed mid-download leaves: the engine's temp name, never renamed into place.
+      await writeFile(join(a.root, 'docs', '.stratus-tmp-0b5e6c1e-dead'), 'half of a dow');
+      const dry = await a.sync({ dryRun: true });
+      expect(dry.plan.actions).toEqual([]);
+      await expect(access(join(a.root, 'docs', '.stratus-tmp-0b5e6c1e-dead'))).resolves.toBeUndefined();
+      const run = await a.sync();
+      expect(run.plan.actions).toEqual([]);
+      await expect(access(join(a.root, 'docs', '.stratus-tmp-0b5e6c1e-dead'))).rejects.toThrow();
+      await expectInSync(a);
+    });
+
     it('brings a second client up to date and keeps both versions of a conflict (1, 4)', async () => {
       const a = await world.client('laptop');
       const b = await world.client('desktop');
