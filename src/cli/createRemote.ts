@@ -100,13 +100,17 @@ async function createCognitoRemote(settings: SyncSettings, env: Env, log: Logger
   const credentials = auth.credentialsFor(session);
   await credentials.provider();
   const prefix = await credentials.prefix();
-  return s3Connection(settings, credentials.provider, prefix, log);
+  const { selfCachingProvider } = await import('../engine/remote/credentialRefresh.js');
+  return s3Connection(settings, selfCachingProvider(credentials.provider), prefix, log, () => credentials.invalidate());
 }
 
-async function s3Connection(settings: SyncSettings, credentials: AwsCredentialIdentityProvider, prefix: string, log?: Logger): Promise<RemoteConnection> {
-  const [{ S3Client }, { S3RemoteStore }] = await Promise.all([
+async function s3Connection(
+  settings: SyncSettings, credentials: AwsCredentialIdentityProvider, prefix: string, log?: Logger, invalidateCredentials?: () => void,
+): Promise<RemoteConnection> {
+  const [{ S3Client }, { S3RemoteStore }, { refreshCredentialsOnExpiry }] = await Promise.all([
     import('@aws-sdk/client-s3'),
     import('../engine/remote/S3RemoteStore.js'),
+    import('../engine/remote/credentialRefresh.js'),
   ]);
   const client = new S3Client({
     region: settings.region,
@@ -116,6 +120,8 @@ async function s3Connection(settings: SyncSettings, credentials: AwsCredentialId
     // A silent host (firewall, wrong port on a remote machine) would otherwise hang until the OS gives up (minutes).
     requestHandler: { connectionTimeout: 10_000 },
   });
+  // Identity-pool credentials the server cut short are fetched anew on the spot (the provider can forget them).
+  if (invalidateCredentials !== undefined) refreshCredentialsOnExpiry(client, invalidateCredentials);
   return {
     remote: new S3RemoteStore({ client, bucket: settings.bucket, prefix, ...(log === undefined ? {} : { log }) }),
     client,

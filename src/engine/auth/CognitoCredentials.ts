@@ -108,6 +108,14 @@ export class CognitoCredentials {
     return `${await this.identityId()}/`;
   }
 
+  /**
+   * Drops the cached credentials: the server refused them (ExpiredToken) before
+   * their stated expiration, so the next request fetches fresh ones.
+   */
+  invalidate(): void {
+    this.current = undefined;
+  }
+
   private credentials(): Promise<Credentials> {
     const current = this.current;
     if (current?.expiration !== undefined && current.expiration.getTime() - this.now() > RENEW_MARGIN_MS) return Promise.resolve(current);

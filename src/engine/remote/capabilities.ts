@@ -350,5 +350,27 @@ export async function probeCapabilities(client: S3Client, bucket: string, prefix
         options.log?.warn('could not delete a capability probe object', { key, error: s3ErrorName(err) ?? String(err) });
       });
     }
+    await removeStaleProbeObjects(client, bucket, prefix, options);
+  }
+}
+
+/** Older than this, a probe object is a leftover (a probe takes seconds; another device may be probing right now). */
+const STALE_PROBE_MS = 60 * 60_000;
+
+/**
+ * Scratch objects an earlier probe could not delete (the server failed, the
+ * process died) would stay under `.stratus/` forever: the next probe removes
+ * those older than an hour. Best effort, one listing page.
+ */
+async function removeStaleProbeObjects(client: S3Client, bucket: string, prefix: string, options: ProbeOptions): Promise<void> {
+  try {
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}.stratus/probe-` }));
+    const now = options.now?.().getTime() ?? Date.now();
+    for (const item of listed.Contents ?? []) {
+      if (item.Key === undefined || item.LastModified === undefined || now - item.LastModified.getTime() < STALE_PROBE_MS) continue;
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: item.Key }));
+    }
+  } catch (err) {
+    options.log?.debug('could not clean up earlier probe objects', { error: s3ErrorName(err) ?? String(err) });
   }
 }

@@ -53,6 +53,12 @@ function asRecord(err: unknown): SdkLikeError {
   return typeof err === 'object' && err !== null ? (err as SdkLikeError) : {};
 }
 
+/** The server no longer accepts the credentials the request was signed with (expired early, revoked, cut short). */
+export function isExpiredCredentials(err: unknown): boolean {
+  const name = s3ErrorName(err);
+  return name !== undefined && EXPIRED_NAMES.has(name);
+}
+
 /** The S3 error code (`NoSuchKey`, `SlowDown`…), or the SDK's name for body-less answers (`NotFound`). */
 export function s3ErrorName(err: unknown): string | undefined {
   const e = asRecord(err);

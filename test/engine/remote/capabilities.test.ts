@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListObjectsV2Command, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AWS_CAPABILITIES, capabilitiesCacheKey, parseCapabilities, probeCapabilities, quirksOf, type CapabilitySet,
@@ -90,6 +90,18 @@ describeEachBackend('endpoint capabilities', (getBackend, name) => {
     for (const evidence of Object.values(probe.evidence)) expect(evidence).not.toBe('');
     expect(await keysUnderPrefix()).toEqual([]);
     expect(await fx.openUploads()).toBe(0);
+  });
+
+  it('removes scratch objects an earlier probe left behind once they are an hour old, and keeps younger ones', async () => {
+    await fx.put(`${fx.prefix}.stratus/probe-left-by-a-crash-write`, 'x');
+    // Seen from two hours later, the object above is a leftover; one written "now" by another device's probe is not.
+    const later = new Date(Date.now() + 2 * 3600_000);
+    await probeCapabilities(fx.client(), fx.bucket, fx.prefix, { endpoint: fx.backend.endpoint, now: () => later });
+    expect(await keysUnderPrefix()).toEqual([]);
+    await fx.put(`${fx.prefix}.stratus/probe-another-device-write`, 'y');
+    await probeCapabilities(fx.client(), fx.bucket, fx.prefix, { endpoint: fx.backend.endpoint });
+    expect(await keysUnderPrefix()).toEqual([`${fx.prefix}.stratus/probe-another-device-write`]);
+    await fx.admin.send(new DeleteObjectCommand({ Bucket: fx.bucket, Key: `${fx.prefix}.stratus/probe-another-device-write` }));
   });
 
   it('probes once, keeps the versioned record in the cache, and reuses it', async () => {
