@@ -60,6 +60,8 @@ export interface SandboxOptions {
   readonly redirectPort?: number;
   /** Lifetime of identity pool credentials. @default 3_600_000 (1 h, as Cognito) */
   readonly credentialTtlMs?: number;
+  /** Lifetime of ID and access tokens, for tests of renewal and revocation. @default 3600 (1 h, as Cognito) */
+  readonly idTokenTtlSeconds?: number;
   /** Admin key pair; when omitted it is read from `<dataDir>/admin.json`, or created and saved there. */
   readonly adminAccessKeyId?: string;
   readonly adminSecretAccessKey?: string;
@@ -218,6 +220,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         users: [...users],
         host,
         port: portOf(1),
+        ...(options.idTokenTtlSeconds === undefined ? {} : { idTokenTtlSeconds: options.idTokenTtlSeconds }),
       }),
     );
     started.push(userPool);

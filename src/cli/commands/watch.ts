@@ -62,10 +62,18 @@ function message(err: unknown): string {
   return String(err);
 }
 
+/** The sign-in error itself rather than the listing failure that carries it (its message says what to do). */
+function innermostStratusError(err: Error): Error {
+  let found = err;
+  for (let e: unknown = err; e instanceof Error; e = e.cause) if (e.name === 'StratusError') found = e;
+  return found;
+}
+
 function stateLine(change: StateChange): string | undefined {
   switch (change.state) {
     case 'offline': return `offline — will retry by itself (${message(change.error)})`;
     case 'error': return `sync stopped: ${message(change.error)} — will try again`;
+    case 'signed-out': return `signed out: ${message(change.error instanceof Error ? innermostStratusError(change.error) : change.error)} Nothing queued is lost; run "stratus login", then start "stratus watch" again`;
     case 'paused': return 'paused';
     case 'idle':
       if (change.previous === 'offline') return 'back online';
@@ -132,6 +140,11 @@ export async function runWatch(args: ParsedArgs, io: CommandIo): Promise<ExitCod
       const line = stateLine(change);
       if (line !== undefined) emit(line, { event: 'state', state: change.state, previous: change.previous, ...(change.error === undefined ? {} : { error: message(change.error) }) });
       // A first run that fails for anything but the network (bucket, credentials, folder) is a setup problem: say it and exit.
+      // Signed out: this process's session is over; the journal keeps the queue for the next start after "stratus login".
+      if (change.state === 'signed-out' && change.error instanceof Error) {
+        fatal = innermostStratusError(change.error);
+        stop.abort();
+      }
       if (change.state === 'error' && !succeeded && change.error instanceof Error) {
         fatal = change.error;
         stop.abort();

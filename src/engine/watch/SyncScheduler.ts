@@ -5,8 +5,10 @@
  * schedules one debounced run; a request during a run marks "run again"
  * (CONVENTIONS "Async"). Runs never overlap.
  *
- * States (a string union): idle → syncing → idle | offline | error; paused
- * from any state until `resume()`. Offline is entered when a run fails
+ * States (a string union): idle → syncing → idle | offline | error |
+ * signed-out; paused from any state until `resume()`. Signed-out (the
+ * refresh token was revoked or expired) retries nothing by itself — only a
+ * new sign-in helps — and keeps what was asked for until `retryNow()`. Offline is entered when a run fails
  * because the server cannot be reached; the scheduler then probes cheaply
  * (the caller's `probe`, e.g. one GET of the head marker) with backoff
  * (1 s doubling to 1 min) and runs again by itself once the probe answers.
@@ -19,7 +21,7 @@ import { isStratusError } from '../../core/StratusError.js';
 import type { Logger } from '../logger.js';
 import type { SyncResult } from '../SyncResult.js';
 
-export type SchedulerState = 'idle' | 'syncing' | 'paused' | 'offline' | 'error';
+export type SchedulerState = 'idle' | 'syncing' | 'paused' | 'offline' | 'error' | 'signed-out';
 
 /** Why a run was asked for (shown in logs and the CLI's --json events). */
 export type RunReason = 'start' | 'local' | 'remote' | 'periodic' | 'retry' | 'again' | 'manual' | 'online';
@@ -71,6 +73,16 @@ export function isOfflineError(err: unknown): boolean {
   if (err.code === 'network') return true;
   // A listing that failed for a network reason arrives wrapped (remote-list-failed → cause network).
   return err.code === 'remote-list-failed' && isOfflineError(err.cause);
+}
+
+const SIGNED_OUT_CODES = new Set(['signed-out', 'not-signed-in']);
+
+/** Whether `err` (or what it wraps, e.g. a listing that failed) means the user's sign-in ended. */
+export function isSignedOutError(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e !== undefined && depth < 5; e = (e as { cause?: unknown }).cause, depth += 1) {
+    if (isStratusError(e) && SIGNED_OUT_CODES.has(e.code)) return true;
+  }
+  return false;
 }
 
 /** A run that reached the server for nothing: every failed item failed for a network reason. */
@@ -130,7 +142,7 @@ export class SyncScheduler {
     if (this.disposed) return;
     this.pending.add(reason);
     this.firstPendingAt ??= Date.now();
-    if (this.running !== undefined || this.currentState === 'paused' || this.currentState === 'offline') return;
+    if (this.running !== undefined || this.currentState === 'paused' || this.currentState === 'offline' || this.currentState === 'signed-out') return;
     this.schedule(options.immediate === true ? 0 : this.debounceDelay());
   }
 
@@ -157,7 +169,7 @@ export class SyncScheduler {
     this.requestRun('manual', { immediate: true });
   }
 
-  /** "Retry now": skips the offline/error backoff (and the debounce) and tries at once. */
+  /** "Retry now": skips the offline/error backoff (and the debounce) and tries at once; after signing in again, it leaves signed-out. */
   retryNow(): void {
     if (this.disposed || this.currentState === 'paused') return;
     this.backoffMs = this.o.initialBackoffMs;
@@ -165,6 +177,7 @@ export class SyncScheduler {
       this.schedule(0, () => this.probeOnline());
       return;
     }
+    if (this.currentState === 'signed-out') this.setState('idle');
     this.requestRun('retry', { immediate: true });
   }
 
@@ -256,6 +269,12 @@ export class SyncScheduler {
       this.goOffline(reasons, result.errors[0]);
       return;
     }
+    if (result.errors.length > 0 && result.errors.every((e) => SIGNED_OUT_CODES.has(e.code))) {
+      this.runEmitter.fire({ reasons, result });
+      for (const r of reasons) this.pending.add(r);
+      this.setState('signed-out', result.errors[0]);
+      return;
+    }
     this.backoffMs = this.o.initialBackoffMs;
     this.setState(result.stopped === undefined ? 'idle' : 'error', result.stopped);
     this.runEmitter.fire({ reasons, result });
@@ -281,6 +300,14 @@ export class SyncScheduler {
     }
     if (isOfflineError(err)) {
       this.goOffline(reasons, err);
+      return;
+    }
+    if (isSignedOutError(err)) {
+      // Nothing but a new sign-in helps: no backoff loop against a revoked token. The journal and the
+      // requests are kept; after signing in, retryNow() (or a new engine) carries on where this stopped.
+      for (const r of reasons) this.pending.add(r);
+      this.clearTimer();
+      this.setState('signed-out', err);
       return;
     }
     this.o.log?.warn('sync run failed', { error: err instanceof Error ? err.message : String(err), code: isStratusError(err) ? err.code : undefined });

@@ -217,6 +217,36 @@ describe('SyncScheduler', () => {
     expect(states).toEqual(['syncing', 'error', 'syncing', 'idle']);
   });
 
+  it('stops in signed-out when the sign-in ended: no retry loop, requests kept, retryNow carries on after a new sign-in', async () => {
+    const engine = new FakeEngine();
+    const signedOut = new StratusError('remote-list-failed', 'listing failed', { severity: 'fatal', cause: new StratusError('signed-out', 'You are signed out', { severity: 'fatal' }) });
+    engine.next = [() => Promise.reject(signedOut)];
+    const { s, states, runs } = make(engine);
+    s.requestRun('local', { immediate: true });
+    await until(() => s.state === 'signed-out');
+    s.requestRun('remote', { immediate: true });
+    await sleep(300); // well past the 20–80 ms backoff
+    expect(engine.runs).toHaveLength(1);
+    expect(s.state).toBe('signed-out');
+    s.retryNow();
+    await until(() => runs.length === 1 && s.state === 'idle');
+    expect([...(runs[0] ?? [])].sort()).toEqual(['local', 'remote', 'retry']);
+    expect(states).toEqual(['syncing', 'signed-out', 'idle', 'syncing', 'idle']);
+  });
+
+  it('waits for the earliest item retry the run reports, but not less than itemRetryMs', async () => {
+    const engine = new FakeEngine();
+    const failed = { path: 'a.txt', code: 'network-ish', message: 'x', retrying: true };
+    engine.next = [() => result({ errors: [failed], nextRetryAt: Date.now() + 400 })];
+    const { s, runs } = make(engine, { itemRetryMs: 10 });
+    s.requestRun('local', { immediate: true });
+    await until(() => runs.length === 1);
+    const firstDone = Date.now();
+    await until(() => runs.length === 2);
+    expect(Date.now() - firstDone).toBeGreaterThanOrEqual(250);
+    expect(runs[1]).toEqual(['retry']);
+  });
+
   it('dispose aborts the run in flight and clears its timers', async () => {
     const engine = new FakeEngine();
     engine.runMs = 5000;
