@@ -2,7 +2,8 @@
  * Issue 6: a refresh token revoked while the engine runs puts continuous sync
  * in "signed out — sign in again" (the scheduler's 'signed-out' state) instead
  * of a retry loop, and the queued work survives: after a new sign-in, a new
- * engine on the same folder uploads what was waiting. Against the whole
+ * engine on the same folder uploads what was waiting. And a long upload goes
+ * on while ID tokens and storage credentials expire under it. Against the whole
  * sandbox (hosted UI, identity pool, S3 with per-identity policy) with
  * 2-second ID tokens, so the revoked session is noticed within seconds.
  */
@@ -68,7 +69,7 @@ async function remoteNames(prefix: string): Promise<string[]> {
   }
 }
 
-describe('a revoked refresh token during continuous sync', () => {
+describe('sign-in lifetimes during sync', () => {
   it('stops in signed-out without a retry loop, keeps the queue, and a new sign-in carries on', async () => {
     const folder = await mkdtemp(join(scratch, 'folder-'));
     const vault = new MemoryTokenVault();
@@ -121,5 +122,45 @@ describe('a revoked refresh token during continuous sync', () => {
     expect(await remoteNames(second.prefix)).toEqual(['before.txt', 'queued.txt']);
     await second.engine.close();
     second.client.destroy();
+  }, 60_000);
+
+  it('keeps a long upload going while ID tokens (2 s) and storage credentials (3 s) expire under it', async () => {
+    const short = await startSandbox({ dataDir: join(scratch, 'short-sandbox'), idTokenTtlSeconds: 2, credentialTtlMs: 3000 });
+    try {
+      const cognito = short.info.stratusConfig.cognito;
+      const user = short.info.users[0];
+      if (cognito === undefined || user === undefined) throw new Error('the sandbox config has no cognito block or user');
+      const auth = await CognitoAuth.connect({ cognito, vault: new MemoryTokenVault() });
+      const { session } = await auth.signIn({ openUrl: fetchBrowser(user, short.info.redirectUri).open, timeoutMs: 20_000 });
+      let refreshes = 0;
+      session.onDidRefresh(() => refreshes++);
+      const credentials = auth.credentialsFor(session);
+      const prefix = await credentials.prefix();
+      const client = new S3Client({
+        region: short.info.region, endpoint: short.info.s3Endpoint, forcePathStyle: true, credentials: selfCachingProvider(credentials.provider),
+      });
+      refreshCredentialsOnExpiry(client, () => credentials.invalidate());
+      const MiB = 1024 * 1024;
+      // 30 MiB in 5 MiB parts at 5 MiB/s: about six seconds, two credential lifetimes and three ID token lifetimes.
+      const remote = new S3RemoteStore({
+        client, bucket: short.info.bucket, prefix, multipartThreshold: 5 * MiB, resumableThreshold: 5 * MiB, partSize: 5 * MiB,
+        queueSize: 1, bandwidth: { uploadBytesPerSecond: 5 * MiB },
+      });
+      const folder = await mkdtemp(join(scratch, 'long-'));
+      await writeFile(join(folder, 'long.bin'), Buffer.alloc(30 * MiB, 7));
+      const engine = await SyncEngine.open({
+        root: folder, remote, location: { endpoint: short.info.s3Endpoint, bucket: short.info.bucket, prefix }, trash: async () => undefined,
+      });
+      const started = Date.now();
+      const result = await engine.runOnce();
+      await engine.close();
+      client.destroy();
+      expect(result.errors).toEqual([]);
+      expect(result.counts.uploaded).toBe(1);
+      expect(Date.now() - started).toBeGreaterThan(3000);
+      expect(refreshes).toBeGreaterThanOrEqual(1);
+    } finally {
+      await short.close();
+    }
   }, 60_000);
 });
