@@ -333,6 +333,8 @@ export async function probeCapabilities(client: S3Client, bucket: string, prefix
       defaultChecksums,
       listPagination,
     };
+    // Only after a probe that worked: a server that refused it (no bucket, no access) has nothing to clean for us.
+    await removeStaleProbeObjects(client, bucket, prefix, options);
     return { capabilities, evidence: evidence as Record<CapabilityName, string> };
   } catch (err) {
     // A failed probe must not change how the client signs requests.
@@ -350,7 +352,6 @@ export async function probeCapabilities(client: S3Client, bucket: string, prefix
         options.log?.warn('could not delete a capability probe object', { key, error: s3ErrorName(err) ?? String(err) });
       });
     }
-    await removeStaleProbeObjects(client, bucket, prefix, options);
   }
 }
 
