@@ -20,6 +20,9 @@ const OPTIONS = {
   'debounce-ms': { type: 'string' },
   'poll-ms': { type: 'string' },
   'full-list-ms': { type: 'string' },
+  // watch: serve the status page (`--ui`, on `--ui-port`, default any free port).
+  ui: { type: 'boolean' },
+  'ui-port': { type: 'string' },
   // sync/watch: bandwidth limits (read as `args.bandwidth`, parsed by bandwidth.ts).
   'limit-up': { type: 'string' },
   'limit-down': { type: 'string' },
@@ -59,6 +62,8 @@ export interface ParsedArgs {
   readonly settings: SettingFlags;
   /** `watch`'s timing flags, as given (the command validates them). */
   readonly timings: { readonly debounceMs?: string; readonly pollMs?: string; readonly fullListMs?: string };
+  /** `watch --ui [--ui-port N]`: serve the status page (port as given; the command validates it). */
+  readonly ui: { readonly enabled: boolean; readonly port?: string };
   /** `--limit-up` / `--limit-down` as given (parsed by bandwidth.ts). */
   readonly bandwidth: { readonly up?: string; readonly down?: string };
   /** Which options were given, to refuse ones a command does not use. */
@@ -99,6 +104,7 @@ export function parseCliArgs(argv: readonly string[]): ParseResult {
         ...(v['poll-ms'] === undefined ? {} : { pollMs: v['poll-ms'] }),
         ...(v['full-list-ms'] === undefined ? {} : { fullListMs: v['full-list-ms'] }),
       },
+      ui: { enabled: v.ui === true || v['ui-port'] !== undefined, ...(v['ui-port'] === undefined ? {} : { port: v['ui-port'] }) },
       bandwidth: {
         ...(v['limit-up'] === undefined ? {} : { up: v['limit-up'] }),
         ...(v['limit-down'] === undefined ? {} : { down: v['limit-down'] }),

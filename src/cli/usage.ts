@@ -31,6 +31,9 @@ Watch options (times in milliseconds):
                       one small GET each, 240 per idle hour.
   --full-list-ms MS   A full run (whole listing and folder scan) at least this often, for changes
                       made by other tools (default: 600000, 10 minutes).
+  --ui                Also serve the status page (the app's window, in a browser) on 127.0.0.1 and
+                      print "status page: <url>"; the URL carries a secret token, keep it private.
+  --ui-port N         Port for the status page (default: any free port; implies --ui).
 
 Sign-in options (login, logout):
   --no-browser        Only print the URL; do not open a browser.

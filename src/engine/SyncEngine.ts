@@ -12,6 +12,7 @@ import { hostname } from 'node:os';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import PQueue from 'p-queue';
+import { Emitter, type Event } from '../core/Emitter.js';
 import type { RemoteEntry, RemoteSnapshot, SyncedEntry } from '../core/model.js';
 import type { LocalOs } from '../core/names.js';
 import { summarize } from '../core/plan.js';
@@ -110,8 +111,20 @@ function describeLocation(l: SyncLocation): string {
   return `s3://${l.bucket}/${l.prefix}${l.endpoint === undefined ? '' : ` at ${l.endpoint}`}`;
 }
 
+/**
+ * Where a run is (events by tense: `onDidChangePhase` fires as each begins).
+ * `discovering`: scanning the folder and listing the prefix — the UI says
+ * "Checking" and never "Up to date"; `transferring`: the plan is made and
+ * `actions` items are being carried out.
+ */
+export type EnginePhase =
+  | { readonly phase: 'discovering' }
+  | { readonly phase: 'transferring'; readonly actions: number };
+
 export class SyncEngine {
   private running: Promise<unknown> = Promise.resolve();
+  private readonly phaseEmitter = new Emitter<EnginePhase>();
+  readonly onDidChangePhase: Event<EnginePhase> = this.phaseEmitter.event;
 
   private constructor(
     private readonly options: SyncEngineOptions,
@@ -209,6 +222,7 @@ export class SyncEngine {
 
   private async run(options: RunOptions): Promise<SyncResult> {
     const started = Date.now();
+    this.phaseEmitter.fire({ phase: 'discovering' });
     const { remote, location } = this.options;
     const ignore = await IgnoreRules.load(this.root, { caseInsensitive: this.caseInsensitive });
     const synced = await this.journal.loadSynced();
@@ -262,6 +276,7 @@ export class SyncEngine {
       if (plan.stop !== undefined) this.log.warn('sync stopped by a safety rail', { code: plan.stop.code, direction: plan.stop.direction, count: plan.stop.count });
       return { dryRun, plan, counts, errors: [], ...(plan.stop === undefined ? {} : { stopped: plan.stop }), runAgain: false, durationMs: Date.now() - started };
     }
+    this.phaseEmitter.fire({ phase: 'transferring', actions: plan.actions.length });
     const propagator = new Propagator({
       root: this.root,
       prefix: location.prefix,
@@ -342,6 +357,7 @@ export class SyncEngine {
 
   async close(): Promise<void> {
     await this.running;
+    this.phaseEmitter.dispose();
     await this.journal.close();
     await this.lock.release();
   }

@@ -4,7 +4,7 @@
  */
 import { BrowserWindow, shell } from 'electron';
 import type { Disposable } from '../core/Emitter.js';
-import { APP_ORIGIN } from './appAssets.js';
+import { APP_ORIGIN } from '../engine/ui/rendererAssets.js';
 import { isAppUrl, secureWebPreferences } from './windowPolicy.js';
 
 export interface StatusWindowOptions {

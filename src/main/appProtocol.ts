@@ -1,12 +1,12 @@
 /**
  * Serves the built renderer on `stratus-app://app/…` instead of `file://`, so the
  * page has a real origin (IPC senders can be checked against it) and every
- * response carries the strict CSP from appAssets.ts.
+ * response carries the strict CSP from src/engine/ui/rendererAssets.ts.
  */
 import { readFile } from 'node:fs/promises';
 import { protocol } from 'electron';
 import type { Disposable } from '../core/Emitter.js';
-import { APP_HOST, APP_SCHEME, resolveAppAsset } from './appAssets.js';
+import { APP_HOST, APP_SCHEME, resolveAppAsset } from '../engine/ui/rendererAssets.js';
 
 /** Must run before `app` is ready (Electron's rule for privileged schemes). */
 export function registerAppSchemeAsPrivileged(): void {

@@ -3,7 +3,7 @@
  * a plain-Node test can pin them down. Changing any of these weakens the
  * renderer sandbox: do it only with a reason written next to the change.
  */
-import { APP_ORIGIN } from './appAssets.js';
+import { APP_ORIGIN } from '../engine/ui/rendererAssets.js';
 
 export function secureWebPreferences(preloadPath: string) {
   return {

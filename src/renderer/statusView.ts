@@ -2,11 +2,17 @@
  * Renders a `StatusSnapshot` into the status card. DOM only, text via
  * textContent (never innerHTML), so nothing in a status can inject markup.
  */
-import type { StatusSnapshot } from '../shared/StratusApi.js';
+import { SYNC_STATE_LABELS, type StatusSnapshot } from '../shared/StratusApi.js';
 
 interface StatusText {
   readonly title: string;
   readonly detail: string;
+}
+
+/** "3 items wait" / "1 item waits". */
+function waiting(count: number | undefined): string {
+  if (count === undefined || count === 0) return '';
+  return count === 1 ? ' 1 item waits.' : ` ${count} items wait.`;
 }
 
 export function describeStatus(status: StatusSnapshot): StatusText {
@@ -20,18 +26,33 @@ export function describeStatus(status: StatusSnapshot): StatusText {
     return { title: 'Signing in…', detail: 'Finish signing in in the window that opened.' };
   }
   const folder = status.folder ?? 'your folder';
+  const title = SYNC_STATE_LABELS[status.sync];
   switch (status.sync) {
-    case 'idle':
-      return { title: 'Up to date', detail: `${folder} is in sync.` };
+    case 'checking':
+      return { title, detail: `Comparing ${folder} with your cloud storage.` };
+    case 'up-to-date':
+      return { title, detail: `${folder} is in sync.` };
     case 'syncing':
-      return { title: 'Syncing…', detail: `Bringing ${folder} up to date.` };
+      return { title, detail: `Bringing ${folder} up to date.${waiting(status.pending)}` };
     case 'paused':
-      return { title: 'Paused', detail: 'Sync is paused. Changes are kept and sent when you resume.' };
+      return { title, detail: 'Sync is paused. Changes are kept and sent when you resume.' };
     case 'offline':
-      return { title: 'Offline', detail: 'Waiting for the network. Sync resumes by itself.' };
-    case 'error':
-      return { title: 'Needs attention', detail: 'Sync stopped. See the message below.' };
+      return { title, detail: 'Waiting for the network. Sync resumes by itself.' };
+    case 'sign-in-required':
+      return { title, detail: 'Your sign-in ended. Sign in again; nothing waiting to sync is lost.' };
+    case 'needs-attention':
+      return { title, detail: `Some items need you.${waiting(status.pending)} See below.` };
+    case 'stopped-confirm-deletes':
+      return { title, detail: 'Sync stopped before deleting many files. Confirm, or restore them.' };
   }
+}
+
+/** "Last checked 14:02" in the reader's locale and time zone. */
+export function describeLastCheck(lastCheckAt: string | undefined, locale?: string): string {
+  if (lastCheckAt === undefined) return 'Not checked yet';
+  const at = new Date(lastCheckAt);
+  if (Number.isNaN(at.getTime())) return 'Not checked yet';
+  return `Last checked ${at.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' })}`;
 }
 
 export function renderStatus(root: HTMLElement, status: StatusSnapshot): void {
@@ -51,6 +72,13 @@ export function renderStatus(root: HTMLElement, status: StatusSnapshot): void {
   detail.textContent = status.account === undefined ? text.detail : `${status.account} · ${text.detail}`;
 
   const children: HTMLElement[] = [title, detail];
+  if (status.auth === 'signed-in') {
+    const checked = doc.createElement('p');
+    checked.className = 'status-checked';
+    checked.id = 'status-checked';
+    checked.textContent = describeLastCheck(status.lastCheckAt);
+    children.push(checked);
+  }
   if (status.message !== undefined) {
     const message = doc.createElement('p');
     message.className = 'status-message';
@@ -63,4 +91,19 @@ export function renderStatus(root: HTMLElement, status: StatusSnapshot): void {
   root.dataset['sync'] = status.sync;
   root.setAttribute('aria-busy', 'false');
   root.replaceChildren(...children);
+}
+
+/** The status page lost its engine (the watch process stopped): say so instead of showing a stale status. */
+export function renderDisconnected(root: HTMLElement): void {
+  const doc = root.ownerDocument;
+  const title = doc.createElement('p');
+  title.className = 'status-title';
+  title.id = 'status-title';
+  title.textContent = 'Not connected';
+  const detail = doc.createElement('p');
+  detail.className = 'status-detail';
+  detail.textContent = 'This page lost its connection to Stratus. If stratus watch was restarted, open the new URL it printed.';
+  root.dataset['sync'] = 'disconnected';
+  root.setAttribute('aria-busy', 'false');
+  root.replaceChildren(title, detail);
 }

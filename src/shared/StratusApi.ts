@@ -9,7 +9,32 @@
 
 /** Persisted/transported states are string unions, never numeric enums. */
 export type AuthState = 'signed-out' | 'signing-in' | 'signed-in';
-export type SyncState = 'idle' | 'syncing' | 'paused' | 'offline' | 'error';
+
+/**
+ * What the user is told about their files (issue 8; tests and docs use the
+ * labels). The rule every anchor's users ask for: `up-to-date` only after a
+ * completed check that left nothing pending, `checking` while discovery runs.
+ */
+export type SyncState =
+  | 'checking'
+  | 'up-to-date'
+  | 'syncing'
+  | 'paused'
+  | 'offline'
+  | 'sign-in-required'
+  | 'needs-attention'
+  | 'stopped-confirm-deletes';
+
+export const SYNC_STATE_LABELS: Readonly<Record<SyncState, string>> = {
+  checking: 'Checking',
+  'up-to-date': 'Up to date',
+  syncing: 'Syncing',
+  paused: 'Paused',
+  offline: 'Offline',
+  'sign-in-required': 'Sign in required',
+  'needs-attention': 'Needs attention',
+  'stopped-confirm-deletes': 'Stopped: confirm deletes',
+};
 
 /** What the status window and tray show. Contains no secrets by construction. */
 export interface StatusSnapshot {
@@ -20,8 +45,10 @@ export interface StatusSnapshot {
   readonly sync: SyncState;
   /** Local folder being synced; absent until configured. */
   readonly folder?: string;
-  /** ISO 8601 time of the last completed sync run. */
-  readonly lastSyncAt?: string;
+  /** ISO 8601 time of the last completed check (a run that scanned, listed and finished); always shown. */
+  readonly lastCheckAt?: string;
+  /** Items waiting for an automatic retry or for the user (errors, conflicts, a fired rail). */
+  readonly pending?: number;
   /** A sentence a person can act on, when something needs attention. */
   readonly message?: string;
 }

@@ -4,10 +4,10 @@
  * The main process never trusts the renderer, and the renderer never trusts a
  * payload shape it did not check: both sides validate with these functions.
  */
-import type { AuthState, StatusSnapshot, SyncState } from './StratusApi.js';
+import { SYNC_STATE_LABELS, type AuthState, type StatusSnapshot, type SyncState } from './StratusApi.js';
 
 const AUTH_STATES: readonly AuthState[] = ['signed-out', 'signing-in', 'signed-in'];
-const SYNC_STATES: readonly SyncState[] = ['idle', 'syncing', 'paused', 'offline', 'error'];
+const SYNC_STATES = Object.keys(SYNC_STATE_LABELS) as readonly SyncState[];
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -25,12 +25,13 @@ export function isStatusSnapshot(value: unknown): value is StatusSnapshot {
     SYNC_STATES.includes(value['sync'] as SyncState) &&
     optionalString(value, 'account') &&
     optionalString(value, 'folder') &&
-    optionalString(value, 'lastSyncAt') &&
+    optionalString(value, 'lastCheckAt') &&
+    (value['pending'] === undefined || (Number.isSafeInteger(value['pending']) && (value['pending'] as number) >= 0)) &&
     optionalString(value, 'message')
   );
 }
 
 /** The status shown before anything is configured or signed in. */
 export function initialStatus(): StatusSnapshot {
-  return { version: 1, auth: 'signed-out', sync: 'idle' };
+  return { version: 1, auth: 'signed-out', sync: 'checking' };
 }

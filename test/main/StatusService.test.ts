@@ -4,7 +4,7 @@ import type { StatusSnapshot } from '../../src/shared/StratusApi.js';
 
 describe('StatusService', () => {
   it('starts signed out and idle', () => {
-    expect(new StatusService().current).toEqual({ version: 1, auth: 'signed-out', sync: 'idle' });
+    expect(new StatusService().current).toEqual({ version: 1, auth: 'signed-out', sync: 'checking' });
   });
 
   it('fires onDidChangeStatus with the whole new snapshot', () => {
@@ -14,7 +14,7 @@ describe('StatusService', () => {
     service.update({ auth: 'signed-in', account: 'ada@example.com' });
     service.update({ sync: 'syncing' });
     expect(seen).toEqual([
-      { version: 1, auth: 'signed-in', sync: 'idle', account: 'ada@example.com' },
+      { version: 1, auth: 'signed-in', sync: 'checking', account: 'ada@example.com' },
       { version: 1, auth: 'signed-in', sync: 'syncing', account: 'ada@example.com' },
     ]);
     expect(service.current).toBe(seen[1]);

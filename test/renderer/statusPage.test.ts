@@ -66,7 +66,7 @@ afterAll(async () => {
 
 describe('status page in Chromium', () => {
   it('shows "Not signed in" for a signed-out user and saves a screenshot', async () => {
-    const { page, errors } = await openPage({ version: 1, auth: 'signed-out', sync: 'idle' });
+    const { page, errors } = await openPage({ version: 1, auth: 'signed-out', sync: 'checking' });
     await expect.poll(() => page.textContent('#status-title')).toBe('Not signed in');
     expect(await page.textContent('.status-detail')).toContain('Sign in');
     await mkdir(resultsDir, { recursive: true });
@@ -78,14 +78,15 @@ describe('status page in Chromium', () => {
   });
 
   it('follows status changes pushed through onDidChangeStatus', async () => {
-    const { page } = await openPage({ version: 1, auth: 'signed-out', sync: 'idle' });
+    const { page } = await openPage({ version: 1, auth: 'signed-out', sync: 'checking' });
     await page.evaluate(() => {
       const emit = (window as unknown as { __emitStatus: (s: unknown) => void }).__emitStatus;
-      emit({ version: 1, auth: 'signed-in', sync: 'idle', account: 'ada@example.com', folder: '~/Stratus' });
+      emit({ version: 1, auth: 'signed-in', sync: 'up-to-date', account: 'ada@example.com', folder: '~/Stratus', lastCheckAt: '2026-11-22T14:02:00Z' });
     });
     await expect.poll(() => page.textContent('#status-title')).toBe('Up to date');
     expect(await page.textContent('.status-detail')).toBe('ada@example.com · ~/Stratus is in sync.');
-    expect(await page.getAttribute('#status', 'data-sync')).toBe('idle');
+    expect(await page.getAttribute('#status', 'data-sync')).toBe('up-to-date');
+    expect(await page.textContent('#status-checked')).toMatch(/^Last checked \d\d:\d\d/);
     await page.close();
   });
 
@@ -93,7 +94,7 @@ describe('status page in Chromium', () => {
     const { page } = await openPage({
       version: 1,
       auth: 'signed-in',
-      sync: 'error',
+      sync: 'needs-attention',
       message: '<img src=x onerror="window.__pwned=1"> Bucket not found',
     });
     expect(await page.textContent('.status-message')).toBe('<img src=x onerror="window.__pwned=1"> Bucket not found');
@@ -103,7 +104,7 @@ describe('status page in Chromium', () => {
   });
 
   it('blocks inline script under its Content-Security-Policy', async () => {
-    const { page } = await openPage({ version: 1, auth: 'signed-out', sync: 'idle' });
+    const { page } = await openPage({ version: 1, auth: 'signed-out', sync: 'checking' });
     await page.evaluate(() => {
       const script = document.createElement('script');
       script.textContent = 'window.__inlineRan = true;';

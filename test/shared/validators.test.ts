@@ -8,10 +8,10 @@ describe('isStatusSnapshot', () => {
       isStatusSnapshot({
         version: 1,
         auth: 'signed-in',
-        sync: 'error',
+        sync: 'needs-attention',
         account: 'a@b.c',
         folder: '/home/a/Stratus',
-        lastSyncAt: '2026-11-22T00:00:00Z',
+        lastCheckAt: '2026-11-22T00:00:00Z',
         message: 'Bucket not found',
       }),
     ).toBe(true);
@@ -20,10 +20,10 @@ describe('isStatusSnapshot', () => {
   it.each([
     ['null', null],
     ['an array', []],
-    ['a wrong version', { version: 2, auth: 'signed-out', sync: 'idle' }],
-    ['an unknown auth state', { version: 1, auth: 'root', sync: 'idle' }],
+    ['a wrong version', { version: 2, auth: 'signed-out', sync: 'checking' }],
+    ['an unknown auth state', { version: 1, auth: 'root', sync: 'checking' }],
     ['an unknown sync state', { version: 1, auth: 'signed-out', sync: 'exploded' }],
-    ['a non-string message', { version: 1, auth: 'signed-out', sync: 'idle', message: { html: '<b>' } }],
+    ['a non-string message', { version: 1, auth: 'signed-out', sync: 'checking', message: { html: '<b>' } }],
   ])('rejects %s', (_name, value) => {
     expect(isStatusSnapshot(value)).toBe(false);
   });

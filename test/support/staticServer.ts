@@ -1,11 +1,11 @@
 /**
  * Serves the built renderer on a free loopback port with the same asset rules
- * and CSP header the Electron app protocol uses (src/main/appAssets.ts).
+ * and CSP header the Electron app protocol uses (src/engine/ui/rendererAssets.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolveAppAsset } from '../../src/main/appAssets.js';
+import { resolveAppAsset } from '../../src/engine/ui/rendererAssets.js';
 
 export interface StaticServer {
   readonly url: string;

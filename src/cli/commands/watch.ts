@@ -13,9 +13,15 @@
  * Exit: 0 when stopped by the user; the failure's code when the folder or the
  * server cannot be used at all (configuration, credentials, first run failing).
  */
+import { access } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { StratusError } from '../../core/StratusError.js';
 import type { SyncEngine } from '../../engine/SyncEngine.js';
+import type { StatusPage } from '../../engine/ui/StatusPageServer.js';
 import type { ContinuousSync } from '../../engine/watch/ContinuousSync.js';
+import type { LiveStatus } from '../../engine/watch/LiveStatus.js';
 import type { CompletedRun, StateChange } from '../../engine/watch/SyncScheduler.js';
 import { describeCounts } from '../../engine/SyncResult.js';
 import type { ParsedArgs } from '../args.js';
@@ -52,6 +58,38 @@ function parseTimings(args: ParsedArgs): Timings | string[] {
   return errors.length > 0 ? errors : t;
 }
 
+/** `--ui-port`: a port number (0 = any free one), or the line saying what is wrong. */
+function parseUiPort(value: string | undefined): number | undefined | string {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) return `--ui-port must be a port number from 0 to 65535 (got "${value}")`;
+  return n;
+}
+
+/**
+ * The built renderer the status page serves: electron-vite's out/renderer. Found by
+ * walking up from this module (out/tsc/src/cli/commands when built, src/cli/commands
+ * when run from source), so the installed package and a checkout both work.
+ */
+async function rendererDir(): Promise<string> {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    // Only a built renderer (under out/), never src/renderer, whose index.html points at TypeScript.
+    for (const candidate of basename(dir) === 'out' ? [join(dir, 'renderer')] : [join(dir, 'out', 'renderer')]) {
+      try {
+        await access(join(candidate, 'index.html'));
+        return candidate;
+      } catch {
+        // Not here: look one level up.
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  throw new StratusError('ui-missing', 'The status page needs the built renderer (out/renderer): run "npm run build" first.', { severity: 'fatal' });
+}
+
 function clock(): string {
   return new Date().toTimeString().slice(0, 8);
 }
@@ -86,6 +124,8 @@ function stateLine(change: StateChange): string | undefined {
 export async function runWatch(args: ParsedArgs, io: CommandIo): Promise<ExitCode> {
   const timings = parseTimings(args);
   if (Array.isArray(timings)) return problems(io, timings);
+  const uiPort = parseUiPort(args.ui.port);
+  if (typeof uiPort === 'string') return problems(io, [uiPort]);
   const bandwidth = bandwidthFromArgs(args);
   if (Array.isArray(bandwidth)) return problems(io, bandwidth);
   const settings = await syncSettings(args, io);
@@ -96,6 +136,8 @@ export async function runWatch(args: ParsedArgs, io: CommandIo): Promise<ExitCod
   let connection: RemoteConnection | undefined;
   let engine: SyncEngine | undefined;
   let watch: ContinuousSync | undefined;
+  let live: LiveStatus | undefined;
+  let page: StatusPage | undefined;
   const stop = new AbortController();
   const onAbort = (): void => stop.abort();
   io.signal?.addEventListener('abort', onAbort, { once: true });
@@ -110,6 +152,14 @@ export async function runWatch(args: ParsedArgs, io: CommandIo): Promise<ExitCod
       import('../../engine/watch/ContinuousSync.js'),
       import('../../engine/watch/HeadMarker.js'),
     ]);
+    // Loaded (and the renderer found) before watching starts, so a missing build fails at once.
+    const ui = args.ui.enabled
+      ? {
+          ...(await import('../../engine/watch/LiveStatus.js')),
+          ...(await import('../../engine/ui/StatusPageServer.js')),
+          rendererDir: await rendererDir(),
+        }
+      : undefined;
     engine = await Engine.open({ root: settings.folder, remote: connection.remote, location: connection.location, log: loggers('engine') });
     const marker = new HeadMarker({
       client: connection.client,
@@ -130,6 +180,12 @@ export async function runWatch(args: ParsedArgs, io: CommandIo): Promise<ExitCod
       fullRunMs: timings.fullListMs,
       log: loggers('watch'),
     });
+    if (ui !== undefined) {
+      // Subscribed before anything else awaits: the first run starts on the next timer tick.
+      live = new ui.LiveStatus({ scheduler: watch.scheduler, engine, folder: settings.folder });
+      page = await ui.startStatusPage({ rendererDir: ui.rendererDir, source: live, port: uiPort ?? 0, log: loggers('ui') });
+      emit(`status page: ${page.url}`, { event: 'status-page', url: page.url });
+    }
     watch.scheduler.onDidCompleteRun(({ reasons, result }: CompletedRun) => {
       if (result.stopped === undefined) succeeded = true;
       emit(`synced: ${describeCounts(result.counts)}`, { event: 'run', reasons, ...syncJson(result) });
@@ -162,6 +218,8 @@ export async function runWatch(args: ParsedArgs, io: CommandIo): Promise<ExitCod
   } finally {
     io.signal?.removeEventListener('abort', onAbort);
     // Disposing aborts the run in flight (its items resume next time from the journal), then the lock is released.
+    await page?.close().catch(() => undefined);
+    live?.dispose();
     await watch?.dispose().catch((err: unknown) => io.stderr(`stratus: could not stop watching cleanly: ${message(err)}`));
     await engine?.close().catch((err: unknown) => io.stderr(`stratus: could not close the sync journal cleanly: ${message(err)}`));
     connection?.dispose();

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RENDERER_CSP, resolveAppAsset } from '../../src/main/appAssets.js';
+import { RENDERER_CSP, resolveAppAsset } from '../../../src/engine/ui/rendererAssets.js';
 
 let root: string;
 beforeAll(async () => {

@@ -1,9 +1,11 @@
 /**
- * Resolves requests on the app's custom protocol to files of the built renderer.
+ * Resolves requests for the built renderer to its files, for both transports
+ * of the one UI: the app's custom protocol (src/main/appProtocol.ts) and the
+ * loopback status page of `stratus watch --ui` (src/engine/ui/StatusPageServer.ts),
+ * and for the Chromium test suite.
  *
- * Pure Node (no electron import) so the same rules serve the renderer in
- * Electron (appProtocol.ts) and in the Chromium test suite. Emits nothing;
- * answers "which file, which type, which headers" or "not found".
+ * Pure Node (no electron import). Emits nothing; answers "which file, which
+ * type, which headers" or "not found".
  */
 import { extname, resolve, sep } from 'node:path';
 
@@ -17,18 +19,29 @@ export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
  * Nothing inline, nothing remote, no eval: the page talks to the world only
  * through `window.stratus`.
  */
-export const RENDERER_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self'",
-  "font-src 'self'",
-  "connect-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-].join('; ');
+export const RENDERER_CSP = cspWith("connect-src 'none'");
+
+/**
+ * The status page's policy: the same, except that the page may open its
+ * WebSocket to the server it came from (`'self'` covers ws: on the same host
+ * and port). Nothing else changes.
+ */
+export const STATUS_PAGE_CSP = cspWith("connect-src 'self'");
+
+function cspWith(connectSrc: string): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    "font-src 'self'",
+    connectSrc,
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+    "object-src 'none'",
+  ].join('; ');
+}
 
 const MIME_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -48,7 +61,7 @@ export type AssetResolution =
  * Maps a URL path (`/`, `/assets/index-abc.js`) to a file under `rootDir`.
  * Anything that would leave `rootDir` (`..`, encoded slashes) is not found.
  */
-export function resolveAppAsset(rootDir: string, urlPath: string): AssetResolution {
+export function resolveAppAsset(rootDir: string, urlPath: string, csp: string = RENDERER_CSP): AssetResolution {
   let decoded: string;
   try {
     decoded = decodeURIComponent(urlPath);
@@ -67,7 +80,7 @@ export function resolveAppAsset(rootDir: string, urlPath: string): AssetResoluti
     filePath,
     headers: {
       'content-type': type,
-      'content-security-policy': RENDERER_CSP,
+      'content-security-policy': csp,
       'x-content-type-options': 'nosniff',
       'cache-control': 'no-store',
     },
