@@ -3,9 +3,12 @@
 // (`--config FILE` or STRATUS_CONFIG) it just passes them on; without, it starts the
 // local sandbox (out/tsc/sandbox/main.js --json), points the app at the config file
 // the sandbox wrote, and stops the sandbox, by PID, when the app exits.
-// Emits one line on stdout saying which of the two it is doing.
+// Where no Electron binary can be had (it downloads on first use, which needs the
+// internet), it says so and runs the same UI headless instead: `stratus watch --ui`
+// on a demo folder against the sandbox, printing the status page's URL.
+// Emits one line on stdout saying which of these it is doing.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -45,6 +48,31 @@ function runElectron(configFile) {
   return new Promise((done) => electron.on('exit', (code, signal) => done(code ?? (signal ? 1 : 0))));
 }
 
+/** Electron's binary if its package already has it (never triggers the download `require('electron')` would). */
+function electronBinary() {
+  const dir = join(root, 'node_modules', 'electron');
+  const pathFile = join(dir, 'path.txt');
+  if (!existsSync(pathFile)) return undefined;
+  const binary = join(dir, 'dist', readFileSync(pathFile, 'utf8').trim());
+  return existsSync(binary) ? binary : undefined;
+}
+
+/** `stratus watch --ui` with `watchArgs`; resolves with its exit code. */
+function runHeadless(watchArgs, env) {
+  const watch = spawn(process.execPath, [join(root, 'bin', 'stratus.js'), 'watch', '--ui', ...watchArgs], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, ...env },
+  });
+  const forward = (signal) => {
+    stopping = true;
+    watch.kill(signal);
+  };
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  return new Promise((done) => watch.on('exit', (code, signal) => done(code ?? (signal ? 1 : 0))));
+}
+
 /** Starts the sandbox and resolves with its child process and the JSON line it printed. */
 function startSandbox() {
   const main = join(root, 'out', 'tsc', 'sandbox', 'main.js');
@@ -70,8 +98,17 @@ function startSandbox() {
 
 const configArg = takeConfigArg();
 const given = configArg ?? process.env.STRATUS_CONFIG;
+const headless = electronBinary() === undefined;
+if (headless) {
+  console.log(
+    'No Electron binary here (Electron downloads it on first run, which needs the internet; `npx install-electron` ' +
+      'fetches it): showing the same UI as a status page in your browser instead (stratus watch --ui).',
+  );
+}
 let exitCode;
-if (given) {
+if (given && headless) {
+  exitCode = await runHeadless(['--config', resolve(given)], {});
+} else if (given) {
   const configFile = resolve(given);
   if (!existsSync(configFile)) {
     console.error(`start: the config file ${configFile} does not exist`);
@@ -90,14 +127,25 @@ if (given) {
   const { child, info } = sandbox;
   const user = info.users[0];
   console.log(
-    `No AWS settings (--config or STRATUS_CONFIG), so Stratus runs against the local sandbox (S3 ${info.s3Endpoint}); ` +
-      `sign in as ${user.username} / ${user.password}. \`npm run sandbox\` shows more.`,
+    `No AWS settings (--config or STRATUS_CONFIG), so Stratus runs against the local sandbox (S3 ${info.s3Endpoint})` +
+      (headless ? '. `npm run sandbox` shows more.' : `; sign in as ${user.username} / ${user.password}. \`npm run sandbox\` shows more.`),
   );
   child.once('exit', (code) => {
     if (stopping) return;
     console.error(`start: the sandbox stopped unexpectedly (code ${code}); the app cannot reach it any more.`);
   });
-  exitCode = await runElectron(info.configFile);
+  if (headless) {
+    // A demo folder, synced with the sandbox's admin key into demo/: files dropped there show up on the page.
+    const folder = join(root, '.stratus-dev', 'Stratus');
+    mkdirSync(folder, { recursive: true });
+    console.log(`Put files into ${folder}; open the status page URL printed below to watch them upload.`);
+    exitCode = await runHeadless(
+      ['--auth', 'aws', '--endpoint', info.s3Endpoint, '--bucket', info.bucket, '--region', info.region, '--prefix', 'demo/', '--folder', folder],
+      { AWS_ACCESS_KEY_ID: info.adminAccessKeyId, AWS_SECRET_ACCESS_KEY: info.adminSecretAccessKey },
+    );
+  } else {
+    exitCode = await runElectron(info.configFile);
+  }
   stopping = true;
   if (child.exitCode === null && child.signalCode === null) {
     process.kill(child.pid, 'SIGTERM');
