@@ -19,7 +19,7 @@
  * a local rename (SCENARIOS 12–14). Safety checks (safety.ts) run last.
  */
 import { conflictPath } from './conflictName.js';
-import { ancestors, caseFoldKey, pathToKey } from './keys.js';
+import { caseFoldKey, pathToKey } from './keys.js';
 import type { EntryKind, LocalEntry, LocalSnapshot, RemoteEntry, RemoteSnapshot, SyncedEntry } from './model.js';
 import type { LocalOs } from './names.js';
 import { phaseOf, type Action, type Plan } from './plan.js';
@@ -84,6 +84,34 @@ function syncedEntry(l: LocalEntry, r: RemoteEntry, md5: string | undefined): Sy
   };
 }
 
+/**
+ * Whether the journal row `s` already says what syncedEntry(l, r, md5) would:
+ * the same test as comparing the two as JSON, without building either.
+ */
+function isRecorded(s: SyncedEntry, l: LocalEntry, r: RemoteEntry, md5: string | undefined): boolean {
+  return (
+    s.path === l.path && s.kind === l.kind &&
+    sameNumber(s.local.size, l.size) && sameNumber(s.local.mtimeMs, l.mtimeMs) && sameNumber(s.local.inode, l.inode) &&
+    s.remote.key === r.key && s.remote.etag === r.etag && sameNumber(s.remote.size, r.size) &&
+    s.md5 === md5
+  );
+}
+
+/** Equal as JSON would print them: NaN and ±Infinity all print `null`, an absent value prints nothing. */
+function sameNumber(a: number | undefined, b: number | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && !Number.isFinite(a) && !Number.isFinite(b));
+}
+
+/** Whether `path` or one of its ancestors is in `paths` (without building the list of ancestors). */
+function isCovered(paths: ReadonlySet<string>, path: string): boolean {
+  if (paths.size === 0) return false;
+  if (paths.has(path)) return true;
+  for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
+    if (paths.has(path.slice(0, slash))) return true;
+  }
+  return false;
+}
+
 function depth(path: string): number {
   return path.split('/').length;
 }
@@ -101,7 +129,10 @@ export function reconcile(input: ReconcileInput, policy: ReconcilePolicy): Plan 
     protectedPaths.add(problem.path);
   }
 
-  const allPaths = [...new Set([...local.entries.keys(), ...remote.entries.keys(), ...synced.keys()])].sort();
+  const pathSet = new Set<string>(local.entries.keys());
+  for (const path of remote.entries.keys()) pathSet.add(path);
+  for (const path of synced.keys()) pathSet.add(path);
+  const allPaths = [...pathSet].sort();
   const taken = (path: string): boolean =>
     local.entries.has(path) || remote.entries.has(path) || synced.has(path) || planned.has(path);
 
@@ -115,9 +146,8 @@ export function reconcile(input: ReconcileInput, policy: ReconcilePolicy): Plan 
   // Ignored and protected paths first: an ignored path's journal row is dropped,
   // so hiding a file is never a delete (SCENARIOS 40); a protected one is untouched.
   // A folder the scanner could not list protects everything below it, too.
-  const isProtected = (path: string): boolean => protectedPaths.has(path) || ancestors(path).some((a) => protectedPaths.has(a));
   for (const path of allPaths) {
-    if (isProtected(path)) {
+    if (isCovered(protectedPaths, path)) {
       handled.add(path);
       continue;
     }
@@ -131,6 +161,78 @@ export function reconcile(input: ReconcileInput, policy: ReconcilePolicy): Plan 
   detectLocalMoves(input, handled, planned, actions, keyFor);
   detectRemoteMoves(input, handled, planned, actions);
 
+  const push = (action: Action): void => {
+    actions.push(action);
+    planned.add(action.path);
+  };
+
+  const pushLocal = (path: string, entry: LocalEntry, over: RemoteEntry | undefined): void => {
+    if (entry.kind === 'folder') {
+      // A remote file in the way of a new local folder (type change): remove it first.
+      if (over !== undefined && over.kind === 'file') push({ type: 'deleteRemote', path, key: over.key, etag: over.etag });
+      const key = keyFor(path, true);
+      if (key !== undefined) push({ type: 'createRemoteFolder', path, key });
+      return;
+    }
+    const key = over !== undefined && over.kind === 'file' ? over.key : keyFor(path, false);
+    if (key === undefined || entry.md5 === undefined) return;
+    push({
+      type: 'upload',
+      path,
+      key,
+      size: entry.size,
+      md5: entry.md5,
+      mtimeMs: entry.mtimeMs,
+      ...(entry.inode === undefined ? {} : { inode: entry.inode }),
+      ...(over !== undefined && over.kind === 'file' ? { ifMatch: over.etag } : { ifNoneMatch: true as const }),
+    });
+  };
+
+  const pushRemote = (path: string, entry: RemoteEntry, over: LocalEntry | undefined): void => {
+    if (entry.kind === 'folder') {
+      // An unchanged local file where the remote now has a folder: it goes (to the trash).
+      if (over !== undefined && over.kind === 'file') push({ type: 'deleteLocal', path, expected: { size: over.size, mtimeMs: over.mtimeMs } });
+      push({ type: 'createLocalFolder', path });
+      return;
+    }
+    if (over !== undefined && over.kind === 'folder') push({ type: 'deleteLocalFolder', path });
+    push({
+      type: 'download',
+      path,
+      key: entry.key,
+      etag: entry.etag,
+      size: entry.size,
+      ...(entry.md5 === undefined ? {} : { md5: entry.md5 }),
+    });
+  };
+
+  const resolveConflict = (path: string, l: LocalEntry, r: RemoteEntry): void => {
+    if (l.kind === 'file' && r.kind === 'file') {
+      // The server's version keeps the name; the local one becomes the conflicted copy.
+      const copy = conflictPath(path, policy.deviceName, policy.now, taken);
+      const conflictKey = keyFor(copy, false);
+      if (conflictKey === undefined) return;
+      planned.add(copy);
+      push({ type: 'conflict', path, conflictPath: copy, conflictKey, key: r.key, etag: r.etag, size: r.size, expected: { size: l.size, mtimeMs: l.mtimeMs } });
+    } else if (l.kind === 'file') {
+      // Folder on the server, file here: the folder keeps the name, the file moves aside
+      // and is uploaded under its new name by the next run.
+      const copy = conflictPath(path, policy.deviceName, policy.now, taken);
+      planned.add(copy);
+      push({ type: 'moveLocal', path: copy, from: path, expected: { size: l.size, mtimeMs: l.mtimeMs }, reason: 'conflict' });
+      push({ type: 'createLocalFolder', path });
+    } else {
+      // Folder here, file on the server: the server's file moves aside (server-side).
+      const copy = conflictPath(path, policy.deviceName, policy.now, taken);
+      const key = keyFor(copy, false);
+      if (key === undefined) return;
+      planned.add(copy);
+      push({ type: 'moveRemote', path: copy, from: path, fromKey: r.key, key, etag: r.etag, md5: r.md5 ?? '', size: r.size });
+      const folderKey = keyFor(path, true);
+      if (folderKey !== undefined) push({ type: 'createRemoteFolder', path, key: folderKey });
+    }
+  };
+
   for (const path of allPaths) {
     if (handled.has(path)) continue;
     const l = local.entries.get(path);
@@ -138,10 +240,6 @@ export function reconcile(input: ReconcileInput, policy: ReconcilePolicy): Plan 
     const s = synced.get(path);
     const lc = localChange(l, s);
     const rc = remoteChange(r, s);
-    const push = (action: Action): void => {
-      actions.push(action);
-      planned.add(action.path);
-    };
 
     if (lc === 'deleted' && rc === 'deleted') {
       push({ type: 'forget', path });
@@ -149,8 +247,8 @@ export function reconcile(input: ReconcileInput, policy: ReconcilePolicy): Plan 
       // In sync; refresh the journal row when only metadata moved (touch, re-upload).
       // Folders have no content or times worth recording.
       if (l !== undefined && r !== undefined && s !== undefined && l.kind === 'file') {
-        const fresh = syncedEntry(l, r, l.md5 ?? s.md5);
-        if (JSON.stringify(fresh) !== JSON.stringify(s)) push({ type: 'record', path, entry: fresh });
+        const md5 = l.md5 ?? s.md5;
+        if (!isRecorded(s, l, r, md5)) push({ type: 'record', path, entry: syncedEntry(l, r, md5) });
       }
     } else if (lc === 'deleted' && rc === 'unchanged' && r !== undefined) {
       if (r.kind === 'file') push({ type: 'deleteRemote', path, key: r.key, etag: r.etag });
@@ -161,80 +259,13 @@ export function reconcile(input: ReconcileInput, policy: ReconcilePolicy): Plan 
       else push({ type: 'deleteLocalFolder', path });
     } else if ((lc === 'new' || lc === 'changed') && rc !== 'new' && rc !== 'changed' && l !== undefined) {
       // Local edit wins over an unchanged, absent or deleted remote (edit beats delete).
-      pushLocal(l, r !== undefined && rc === 'unchanged' ? r : undefined);
+      pushLocal(path, l, r !== undefined && rc === 'unchanged' ? r : undefined);
     } else if ((rc === 'new' || rc === 'changed') && lc !== 'new' && lc !== 'changed' && r !== undefined) {
-      pushRemote(r, lc === 'unchanged' ? l : undefined);
+      pushRemote(path, r, lc === 'unchanged' ? l : undefined);
     } else if (l !== undefined && r !== undefined) {
       // Changed on both sides.
       if (sameContent(l, r)) push({ type: 'record', path, entry: syncedEntry(l, r, l.md5) });
-      else resolveConflict(l, r);
-    }
-
-    function pushLocal(entry: LocalEntry, over: RemoteEntry | undefined): void {
-      if (entry.kind === 'folder') {
-        // A remote file in the way of a new local folder (type change): remove it first.
-        if (over !== undefined && over.kind === 'file') push({ type: 'deleteRemote', path, key: over.key, etag: over.etag });
-        const key = keyFor(path, true);
-        if (key !== undefined) push({ type: 'createRemoteFolder', path, key });
-        return;
-      }
-      const key = over !== undefined && over.kind === 'file' ? over.key : keyFor(path, false);
-      if (key === undefined || entry.md5 === undefined) return;
-      push({
-        type: 'upload',
-        path,
-        key,
-        size: entry.size,
-        md5: entry.md5,
-        mtimeMs: entry.mtimeMs,
-        ...(entry.inode === undefined ? {} : { inode: entry.inode }),
-        ...(over !== undefined && over.kind === 'file' ? { ifMatch: over.etag } : { ifNoneMatch: true as const }),
-      });
-    }
-
-    function pushRemote(entry: RemoteEntry, over: LocalEntry | undefined): void {
-      if (entry.kind === 'folder') {
-        // An unchanged local file where the remote now has a folder: it goes (to the trash).
-        if (over !== undefined && over.kind === 'file') push({ type: 'deleteLocal', path, expected: { size: over.size, mtimeMs: over.mtimeMs } });
-        push({ type: 'createLocalFolder', path });
-        return;
-      }
-      if (over !== undefined && over.kind === 'folder') push({ type: 'deleteLocalFolder', path });
-      push({
-        type: 'download',
-        path,
-        key: entry.key,
-        etag: entry.etag,
-        size: entry.size,
-        ...(entry.md5 === undefined ? {} : { md5: entry.md5 }),
-      });
-    }
-
-    function resolveConflict(l: LocalEntry, r: RemoteEntry): void {
-      if (l.kind === 'file' && r.kind === 'file') {
-        // The server's version keeps the name; the local one becomes the conflicted copy.
-        const copy = conflictPath(path, policy.deviceName, policy.now, taken);
-        const conflictKey = keyFor(copy, false);
-        if (conflictKey === undefined) return;
-        planned.add(copy);
-        push({ type: 'conflict', path, conflictPath: copy, conflictKey, key: r.key, etag: r.etag, size: r.size, expected: { size: l.size, mtimeMs: l.mtimeMs } });
-      } else if (l.kind === 'file') {
-        // Folder on the server, file here: the folder keeps the name, the file moves aside
-        // and is uploaded under its new name by the next run.
-        const copy = conflictPath(path, policy.deviceName, policy.now, taken);
-        planned.add(copy);
-        push({ type: 'moveLocal', path: copy, from: path, expected: { size: l.size, mtimeMs: l.mtimeMs }, reason: 'conflict' });
-        push({ type: 'createLocalFolder', path });
-      } else {
-        // Folder here, file on the server: the server's file moves aside (server-side).
-        const copy = conflictPath(path, policy.deviceName, policy.now, taken);
-        const key = keyFor(copy, false);
-        if (key === undefined) return;
-        planned.add(copy);
-        push({ type: 'moveRemote', path: copy, from: path, fromKey: r.key, key, etag: r.etag, md5: r.md5 ?? '', size: r.size });
-        const folderKey = keyFor(path, true);
-        if (folderKey !== undefined) push({ type: 'createRemoteFolder', path, key: folderKey });
-      }
+      else resolveConflict(path, l, r);
     }
   }
 

@@ -1,7 +1,7 @@
 /**
  * Propagate: executes a Plan, phase by phase (core/plan.ts PHASES), through a
- * bounded queue, and commits each item's journal row only after its action
- * succeeded. Every action first checks that the world still looks as it did
+ * bounded pool of workers, and hands each item's journal row over only after
+ * its action succeeded (JournalWriter commits them in groups). Every action first checks that the world still looks as it did
  * when the plan was made: remote writes are conditional on ETags, local
  * deletes and renames on the expected size and mtime, downloads never replace
  * a file that changed since the scan. A failed item gets a retry row (backoff
@@ -14,7 +14,6 @@
 import { randomUUID } from 'node:crypto';
 import { lstat, mkdir, readdir, rename, rm, rmdir, stat, statfs, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import PQueue from 'p-queue';
 import { caseFoldKey, pathToKey } from '../core/keys.js';
 import type { SyncedEntry } from '../core/model.js';
 import type { LocalOs } from '../core/names.js';
@@ -23,7 +22,8 @@ import { StratusError, isStratusError } from '../core/StratusError.js';
 import { md5File } from './local/hashFile.js';
 import { ENGINE_TEMP_PREFIX, type IgnoreRules } from './local/IgnoreRules.js';
 import type { Logger } from './logger.js';
-import type { Journal, RemoteObjectInfo, RemoteStore } from './ports.js';
+import { JournalWriter } from './JournalWriter.js';
+import type { Journal, RemoteObjectInfo, RemoteStore, RetryRecord } from './ports.js';
 import { isRetryable, retryAfterMs } from './remote/s3Errors.js';
 import { nextAttemptDelayMs } from './retryPolicy.js';
 import type { ItemError, SyncCounts } from './SyncResult.js';
@@ -81,49 +81,77 @@ export class Propagator {
   private readonly now: () => number;
   private readonly random: () => number;
 
+  /** Synced-state rows of finished items, committed in groups (JournalWriter). */
+  private readonly rows: JournalWriter;
+
   constructor(private readonly o: PropagatorOptions) {
+    this.rows = new JournalWriter(o.journal);
     this.now = o.now ?? Date.now;
     this.random = o.random ?? Math.random;
   }
 
   async run(plan: Plan): Promise<PropagateOutcome> {
     const retries = await this.o.journal.loadRetries();
-    for (const phase of PHASES) {
-      const actions = plan.actions.filter((a) => phase.includes(a.type));
-      if (actions.length === 0) continue;
-      // Folder deletions depend on their children going first, and renames may free
-      // names other renames need: those phases run one at a time, in plan order.
-      const sequential = phase.includes('deleteLocalFolder') || phase.includes('deleteRemoteFolder') || phase.includes('moveLocal');
-      const queue = new PQueue({ concurrency: sequential ? 1 : (this.o.concurrency ?? 8) });
-      let fatal: unknown;
-      for (const action of actions) {
-        const retry = retries.get(action.path);
-        if (retry !== undefined && retry.nextAttemptAt > this.now() && action.type !== 'problem') {
-          this.errors.push({ path: action.path, code: 'waiting-to-retry', message: `Waiting to retry "${action.path}": ${retry.lastError}`, retrying: true });
-          this.retryAt(retry.nextAttemptAt);
-          continue;
+    try {
+      for (const phase of PHASES) {
+        const actions: Action[] = [];
+        for (const action of plan.actions) {
+          if (!phase.includes(action.type)) continue;
+          const retry = retries.get(action.path);
+          if (retry !== undefined && retry.nextAttemptAt > this.now() && action.type !== 'problem') {
+            this.errors.push({ path: action.path, code: 'waiting-to-retry', message: `Waiting to retry "${action.path}": ${retry.lastError}`, retrying: true });
+            this.retryAt(retry.nextAttemptAt);
+            continue;
+          }
+          actions.push(action);
         }
-        void queue.add(async () => {
-          if (fatal !== undefined || this.o.signal?.aborted === true) return;
+        if (actions.length === 0) continue;
+        // Folder deletions depend on their children going first, and renames may free
+        // names other renames need: those phases run one at a time, in plan order.
+        const sequential = phase.includes('deleteLocalFolder') || phase.includes('deleteRemoteFolder') || phase.includes('moveLocal');
+        await this.runPhase(actions, sequential ? 1 : (this.o.concurrency ?? 8), retries);
+        await this.rows.flush();
+        this.o.signal?.throwIfAborted();
+      }
+    } catch (err) {
+      // Items that succeeded before a fatal error or an abort keep their rows; the run's own error is what is reported.
+      await this.rows.flush().catch(() => undefined);
+      throw err;
+    }
+    this.counts.errors = this.errors.filter((e) => e.code !== 'waiting-to-retry').length;
+    return { counts: { ...this.counts }, errors: this.errors, runAgain: this.runAgain, ...(this.nextRetryAt === undefined ? {} : { nextRetryAt: this.nextRetryAt }) };
+  }
+
+  /**
+   * Runs one phase's actions with at most `concurrency` in flight, in plan
+   * order. Workers take the next action when they finish one, so only the
+   * actions in flight exist as promises (not one queued task per file of a
+   * 10,000-file first sync). A fatal error stops the phase: no new action
+   * starts, the ones running finish, then it is thrown.
+   */
+  private async runPhase(actions: readonly Action[], concurrency: number, retries: ReadonlyMap<string, RetryRecord>): Promise<void> {
+    let next = 0;
+    let fatal: { readonly error: unknown } | undefined;
+    const worker = async (): Promise<void> => {
+      for (let action = actions[next++]; action !== undefined; action = actions[next++]) {
+        if (fatal !== undefined || this.o.signal?.aborted === true) return;
+        const retry = retries.get(action.path);
+        try {
           try {
             await this.execute(action);
             if (retry !== undefined) await this.o.journal.clearRetry(action.path);
           } catch (err) {
-            if (isStratusError(err) && err.severity === 'fatal') {
-              fatal = err;
-              queue.clear();
-              return;
-            }
+            if (isStratusError(err) && err.severity === 'fatal') throw err;
             await this.fail(action, err, retry?.attempts ?? 0);
           }
-        });
+        } catch (err) {
+          fatal ??= { error: err };
+          return;
+        }
       }
-      await queue.onIdle();
-      if (fatal !== undefined) throw fatal;
-      this.o.signal?.throwIfAborted();
-    }
-    this.counts.errors = this.errors.filter((e) => e.code !== 'waiting-to-retry').length;
-    return { counts: { ...this.counts }, errors: this.errors, runAgain: this.runAgain, ...(this.nextRetryAt === undefined ? {} : { nextRetryAt: this.nextRetryAt }) };
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, actions.length) }, worker));
+    if (fatal !== undefined) throw fatal.error;
   }
 
   private async fail(action: Action, err: unknown, attempts: number): Promise<void> {
@@ -153,15 +181,15 @@ export class Propagator {
   }
 
   private async execute(a: Action): Promise<void> {
-    const { journal, remote } = this.o;
+    const { remote } = this.o;
     switch (a.type) {
       case 'problem':
         this.errors.push({ path: a.path, code: a.code, message: a.message, retrying: false });
         return;
       case 'forget':
-        return journal.forgetSynced(a.path);
+        return this.rows.forget(a.path);
       case 'record':
-        return journal.putSynced(a.entry);
+        return this.rows.put(a.entry);
       case 'upload': {
         await this.upload(a.path, a.key, a.md5, { size: a.size, mtimeMs: a.mtimeMs }, a.ifMatch === undefined ? { ifNoneMatch: true } : { ifMatch: a.ifMatch });
         this.counts.uploaded++;
@@ -175,7 +203,7 @@ export class Propagator {
       case 'deleteRemote':
       case 'deleteRemoteFolder': {
         await this.deleteRemote(a.key, a.etag);
-        await journal.forgetSynced(a.path);
+        await this.rows.forget(a.path);
         if (a.type === 'deleteRemote') this.counts.deletedRemote++;
         return;
       }
@@ -183,13 +211,13 @@ export class Propagator {
         const file = this.abs(a.path);
         await this.expectLocal(a.path, file, a.expected);
         await this.o.trash(file);
-        await journal.forgetSynced(a.path);
+        await this.rows.forget(a.path);
         this.counts.deletedLocal++;
         return;
       }
       case 'createRemoteFolder': {
         const { etag } = await remote.createFolderMarker(a.key);
-        await journal.putSynced(this.folderEntry(a.path, a.key, etag));
+        await this.rows.put(this.folderEntry(a.path, a.key, etag));
         return;
       }
       case 'createLocalFolder': {
@@ -198,7 +226,7 @@ export class Propagator {
         if (existing !== undefined && !existing.isDirectory()) throw localChanged(a.path);
         await mkdir(dir, { recursive: true });
         const key = pathToKey(a.path, this.o.prefix, this.o.os, true);
-        await journal.putSynced(this.folderEntry(a.path, key.ok ? key.key : '', ''));
+        await this.rows.put(this.folderEntry(a.path, key.ok ? key.key : '', ''));
         return;
       }
       case 'deleteLocalFolder':
@@ -207,12 +235,12 @@ export class Propagator {
         await remote.copy(a.fromKey, a.key, { sourceEtag: a.etag, ifNoneMatch: true });
         const info = await remote.head(a.key);
         if (a.local !== undefined && info !== undefined) {
-          await journal.putSynced({ path: a.path, kind: 'file', local: a.local, remote: { key: a.key, etag: info.etag, size: info.size }, md5: a.md5 });
+          await this.rows.put({ path: a.path, kind: 'file', local: a.local, remote: { key: a.key, etag: info.etag, size: info.size }, md5: a.md5 });
         }
         // Only after the copy is recorded: if this delete fails, the next run sees the old
         // key as locally deleted and removes it; nothing is downloaded twice.
         await this.deleteRemote(a.fromKey, a.etag);
-        await journal.forgetSynced(a.from);
+        await this.rows.forget(a.from);
         this.counts.moved++;
         return;
       }
@@ -232,7 +260,7 @@ export class Propagator {
           const md5 = this.o.synced.get(a.from)?.md5;
           put.push({ path: a.path, kind: 'file', local: { size: st.size, mtimeMs: st.mtimeMs, inode: st.ino }, remote: a.remote, ...(md5 === undefined ? {} : { md5 }) });
         }
-        await journal.batch({ forget: [a.from], put });
+        await this.rows.change(put, [a.from]);
         this.counts.moved++;
         return;
       }
@@ -264,7 +292,7 @@ export class Propagator {
       ...conditions,
       ...(this.o.signal === undefined ? {} : { signal: this.o.signal }),
     });
-    await this.o.journal.putSynced({
+    await this.rows.put({
       path,
       kind: 'file',
       local: { size: st.size, mtimeMs: st.mtimeMs, inode: st.ino },
@@ -292,7 +320,7 @@ export class Propagator {
       }
       await rename(temp, dest);
       const st = await stat(dest);
-      await this.o.journal.putSynced({
+      await this.rows.put({
         path,
         kind: 'file',
         local: { size: st.size, mtimeMs: st.mtimeMs, inode: st.ino },
@@ -346,7 +374,7 @@ export class Propagator {
     } catch (err) {
       const code = errnoCode(err);
       if (code === 'ENOENT') {
-        await this.o.journal.forgetSynced(path);
+        await this.rows.forget(path);
         return;
       }
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
@@ -357,7 +385,7 @@ export class Propagator {
       for (const child of children) await rm(join(dir, child.name), { force: true });
       await rmdir(dir);
     }
-    await this.o.journal.forgetSynced(path);
+    await this.rows.forget(path);
   }
 
   /**
@@ -371,7 +399,7 @@ export class Propagator {
     await this.expectLocal(a.path, src, a.expected);
     if (await exists(copy)) throw localChanged(a.conflictPath);
     await rename(src, copy);
-    await this.o.journal.forgetSynced(a.path);
+    await this.rows.forget(a.path);
     this.counts.conflicts++;
     await this.download(a.path, a.key, a.etag, a.size);
     const st = await stat(copy);

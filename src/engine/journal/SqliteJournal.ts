@@ -56,6 +56,9 @@ class Statements {
 
   constructor(db: DatabaseSync) {
     this.selectSynced = db.prepare(`SELECT ${SYNCED_COLUMNS} FROM synced`);
+    // Whole-table reads get rows as arrays: no object with nine named keys per row
+    // (issue 4, 10,000 rows: ≈ 40 % less time in loadSynced / loadHashes).
+    this.selectSynced.setReturnArrays(true);
     this.upsertSynced = db.prepare(
       `INSERT INTO synced (${SYNCED_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (path) DO UPDATE SET
@@ -78,6 +81,7 @@ class Statements {
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     );
     this.selectHashes = db.prepare('SELECT path, inode, size, mtime_ms, ctime_ms, md5 FROM hash_cache');
+    this.selectHashes.setReturnArrays(true);
     this.selectHashPaths = db.prepare('SELECT path FROM hash_cache');
     // The WHERE clause skips unchanged rows, so a full scan that finds nothing
     // new rewrites no pages (the WAL stays small on every periodic rescan).
@@ -162,7 +166,7 @@ export class SqliteJournal implements Journal {
   async loadSynced(): Promise<Map<string, SyncedEntry>> {
     return this.read('read the synced state', (s) => {
       const result = new Map<string, SyncedEntry>();
-      for (const row of s.selectSynced.all()) {
+      for (const row of s.selectSynced.all() as unknown as SQLOutputValue[][]) {
         const entry = syncedFromRow(row);
         result.set(entry.path, entry);
       }
@@ -234,14 +238,14 @@ export class SqliteJournal implements Journal {
   async loadHashes(): Promise<Map<string, HashCacheEntry>> {
     return this.read('read the hash cache', (s) => {
       const result = new Map<string, HashCacheEntry>();
-      for (const row of s.selectHashes.all()) {
+      for (const row of s.selectHashes.all() as unknown as SQLOutputValue[][]) {
         const entry: HashCacheEntry = {
-          path: text(row, 'path'),
-          inode: num(row, 'inode'),
-          size: num(row, 'size'),
-          mtimeMs: num(row, 'mtime_ms'),
-          ctimeMs: num(row, 'ctime_ms'),
-          md5: text(row, 'md5'),
+          path: textAt(row, 0, 'path'),
+          inode: numAt(row, 1, 'inode'),
+          size: numAt(row, 2, 'size'),
+          mtimeMs: numAt(row, 3, 'mtime_ms'),
+          ctimeMs: numAt(row, 4, 'ctime_ms'),
+          md5: textAt(row, 5, 'md5'),
         };
         result.set(entry.path, entry);
       }
@@ -381,22 +385,35 @@ function syncedParams(entry: SyncedEntry): SQLInputValue[] {
   ];
 }
 
-function syncedFromRow(row: Record<string, SQLOutputValue>): SyncedEntry {
-  const kind = text(row, 'kind');
+/** One row of selectSynced, read as an array: the SYNCED_COLUMNS in order. */
+function syncedFromRow(row: readonly SQLOutputValue[]): SyncedEntry {
+  const kind = textAt(row, 1, 'kind');
   if (kind !== 'file' && kind !== 'folder') throw new BadRowError(`kind '${kind}'`);
-  const inode = optionalNum(row, 'local_inode');
-  const md5 = optionalText(row, 'md5');
+  const inode = row[4] === null ? undefined : numAt(row, 4, 'local_inode');
+  const md5 = row[8] === null ? undefined : textAt(row, 8, 'md5');
   return {
-    path: text(row, 'path'),
+    path: textAt(row, 0, 'path'),
     kind: kind satisfies EntryKind,
     local: {
-      size: num(row, 'local_size'),
-      mtimeMs: num(row, 'local_mtime_ms'),
+      size: numAt(row, 2, 'local_size'),
+      mtimeMs: numAt(row, 3, 'local_mtime_ms'),
       ...(inode === undefined ? {} : { inode }),
     },
-    remote: { key: text(row, 'remote_key'), etag: text(row, 'remote_etag'), size: num(row, 'remote_size') },
+    remote: { key: textAt(row, 5, 'remote_key'), etag: textAt(row, 6, 'remote_etag'), size: numAt(row, 7, 'remote_size') },
     ...(md5 === undefined ? {} : { md5 }),
   };
+}
+
+function textAt(row: readonly SQLOutputValue[], index: number, column: string): string {
+  const value = row[index];
+  if (typeof value !== 'string') throw new BadRowError(`${column} is ${typeof value}, expected text`);
+  return value;
+}
+
+function numAt(row: readonly SQLOutputValue[], index: number, column: string): number {
+  const value = row[index];
+  if (typeof value !== 'number') throw new BadRowError(`${column} is ${typeof value}, expected a number`);
+  return value;
 }
 
 function text(row: Record<string, SQLOutputValue>, column: string): string {
@@ -411,13 +428,6 @@ function num(row: Record<string, SQLOutputValue>, column: string): number {
   return value;
 }
 
-function optionalText(row: Record<string, SQLOutputValue>, column: string): string | undefined {
-  return row[column] === null ? undefined : text(row, column);
-}
-
-function optionalNum(row: Record<string, SQLOutputValue>, column: string): number | undefined {
-  return row[column] === null ? undefined : num(row, column);
-}
 
 function closeQuietly(db: DatabaseSync): void {
   try {

@@ -9,7 +9,9 @@
  * - Symbolic links are never followed; they, special files, unreadable items
  *   and names that cannot be synced become item problems, never silent skips.
  * - A file is read only when the hash cache has no entry with the same
- *   (inode, size, mtime, ctime); reads run at most `hashConcurrency` at once.
+ *   (inode, size, mtime, ctime); reads run at most `hashConcurrency` at once,
+ *   except small files, read synchronously while the disk answers fast
+ *   (hashFile.ts hashSmallFileSync).
  * - `unsettled` lists paths whose local state is unknown this scan. The
  *   planner must treat them (and, for a folder, everything below) as "leave
  *   alone", never as deleted (SCENARIOS 36, 37).
@@ -24,7 +26,7 @@ import { isCanonicalName, type LocalOs } from '../../core/names.js';
 import { StratusError } from '../../core/StratusError.js';
 import type { Logger } from '../logger.js';
 import type { HashCache, HashCacheEntry } from '../ports.js';
-import { hashStableFile, identityOf, isImplausibleTime, safeTimeMs, sameIdentity } from './hashFile.js';
+import { hashSmallFileSync, hashStableFile, identityOf, isImplausibleTime, safeTimeMs, sameIdentity, SMALL_FILE_BYTES, type HashOutcome } from './hashFile.js';
 import { errnoCode } from './fsErrors.js';
 import { ENGINE_TEMP_PREFIX } from './defaultIgnores.js';
 import type { IgnoreRules } from './IgnoreRules.js';
@@ -88,6 +90,8 @@ export interface LocalScanResult {
 
 /** Hash tasks allowed to wait in the queue before the walk pauses, so a cold scan of 1M files stays bounded. */
 const MAX_QUEUED_HASHES = 256;
+/** Small files hashed synchronously (hashSmallFileSync) between two turns of the event loop. */
+const SYNC_HASHES_PER_TURN = 256;
 
 interface Folder {
   /** Core path ('' for the root). */
@@ -122,6 +126,7 @@ class LocalScan {
   private readonly queue: PQueue;
   private cache = new Map<string, HashCacheEntry>();
   private hashed = 0;
+  private syncHashes = 0;
   private implausibleTimes = 0;
   /** First unexpected failure of a hash task (in practice only an abort). */
   private taskFailure: { readonly error: unknown } | undefined;
@@ -293,6 +298,18 @@ class LocalScan {
       this.seenHashes.push(cached);
       return;
     }
+    if (stats.size <= SMALL_FILE_BYTES) {
+      const outcome = hashSmallFileSync(join(this.options.root, disk), stats);
+      if (outcome !== undefined) {
+        this.recordHash(core, disk, outcome);
+        // A folder of many small files must not hold the event loop (Ctrl-C, timers) until it is done.
+        if (++this.syncHashes % SYNC_HASHES_PER_TURN === 0) {
+          await new Promise((resolve) => setImmediate(resolve));
+          this.options.signal?.throwIfAborted();
+        }
+        return;
+      }
+    }
     // Backpressure: pause the walk rather than queue a closure per file of a huge cold tree.
     if (this.queue.size >= MAX_QUEUED_HASHES) await this.queue.onSizeLessThan(MAX_QUEUED_HASHES / 2);
     const { signal } = this.options;
@@ -304,7 +321,10 @@ class LocalScan {
   }
 
   private async hash(core: string, disk: string, listed: Stats): Promise<void> {
-    const outcome = await hashStableFile(join(this.options.root, disk), listed, this.options.signal);
+    this.recordHash(core, disk, await hashStableFile(join(this.options.root, disk), listed, this.options.signal));
+  }
+
+  private recordHash(core: string, disk: string, outcome: HashOutcome): void {
     switch (outcome.kind) {
       case 'hashed': {
         this.hashed++;

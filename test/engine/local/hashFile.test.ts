@@ -2,7 +2,7 @@ import { lstat, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hashStableFile, md5File } from '../../../src/engine/local/hashFile.js';
+import { hashSmallFileSync, hashStableFile, md5File, SMALL_FILE_BYTES } from '../../../src/engine/local/hashFile.js';
 import { md5, scan, tempRoots } from './localFixtures.js';
 
 const roots = tempRoots();
@@ -82,6 +82,52 @@ describe('hashStableFile', () => {
     await writeFile(path, Buffer.alloc(4 * 1024 * 1024));
     const listed = await lstat(path);
     await expect(hashStableFile(path, listed, AbortSignal.abort())).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
+
+describe('hashSmallFileSync', () => {
+  it('hashes a small file like hashStableFile, with the identity it was verified against', async () => {
+    const root = await roots.make();
+    const path = join(root, 'small.bin');
+    const content = Buffer.alloc(4096, 3);
+    await writeFile(path, content);
+    const listed = await lstat(path);
+    expect(hashSmallFileSync(path, listed)).toEqual(await hashStableFile(path, listed, undefined));
+    expect(hashSmallFileSync(path, listed)).toMatchObject({ kind: 'hashed', md5: md5(content), identity: { size: 4096 } });
+  });
+
+  it('re-reads once when the file changed after it was listed, and reports the new content', async () => {
+    const root = await roots.make();
+    const path = join(root, 'doc.txt');
+    await writeFile(path, 'first');
+    const listed = await lstat(path);
+    await writeFile(path, 'second, longer');
+    expect(hashSmallFileSync(path, listed)).toMatchObject({ kind: 'hashed', md5: md5('second, longer'), identity: { size: 14 } });
+  });
+
+  it('leaves a file that is (or grew) larger than the small-file limit to hashStableFile', async () => {
+    const root = await roots.make();
+    const path = join(root, 'grows.bin');
+    await writeFile(path, 'x');
+    const listed = await lstat(path);
+    await writeFile(path, Buffer.alloc(SMALL_FILE_BYTES + 1));
+    expect(hashSmallFileSync(path, listed)).toBeUndefined();
+    expect(hashSmallFileSync(path, await lstat(path))).toBeUndefined();
+  });
+
+  it('reports a vanished file as vanished and a read error as unreadable', async () => {
+    const root = await roots.make();
+    const gone = join(root, 'gone.txt');
+    await writeFile(gone, 'x');
+    const goneListed = await lstat(gone);
+    await unlink(gone);
+    expect(hashSmallFileSync(gone, goneListed)).toEqual({ kind: 'vanished' });
+    const loop = join(root, 'loop');
+    await writeFile(loop, 'x');
+    const loopListed = await lstat(loop);
+    await unlink(loop);
+    await symlink('loop', loop);
+    expect(hashSmallFileSync(loop, loopListed)).toEqual({ kind: 'unreadable', code: 'ELOOP' });
   });
 });
 
