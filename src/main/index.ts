@@ -3,6 +3,7 @@
  */
 import { dirname } from 'node:path';
 import { app } from 'electron';
+import { hardenApp } from './appHardening.js';
 import { registerAppSchemeAsPrivileged } from './appProtocol.js';
 import { composeApp, type AppServices } from './composition.js';
 
@@ -23,6 +24,8 @@ if (!app.requestSingleInstanceLock()) {
   });
 
   void app.whenReady().then(async () => {
+    // Before the first window: every session and web contents starts locked down.
+    hardenApp();
     services = composeApp(dirname(import.meta.dirname));
     await services.statusWindow.show();
   });

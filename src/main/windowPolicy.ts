@@ -23,3 +23,17 @@ export function secureWebPreferences(preloadPath: string) {
 export function isAppUrl(url: string): boolean {
   return url.startsWith(`${APP_ORIGIN}/`);
 }
+
+/**
+ * Permission requests (camera, notifications, geolocation, …) from any page:
+ * refused. Stratus' own page needs none; a page that is not ours gets none.
+ * (Electron's checklist item 5: the default is to grant everything.)
+ */
+export function refusePermissionRequest(_webContents: unknown, _permission: string, callback: (granted: boolean) => void): void {
+  callback(false);
+}
+
+/** The synchronous permission check Chromium makes before some APIs: refused too. */
+export function refusePermissionCheck(): boolean {
+  return false;
+}
