@@ -26,7 +26,7 @@ import { JournalWriter } from './JournalWriter.js';
 import type { Journal, RemoteObjectInfo, RemoteStore, RetryRecord } from './ports.js';
 import { isRetryable, retryAfterMs } from './remote/s3Errors.js';
 import { nextAttemptDelayMs } from './retryPolicy.js';
-import type { ItemError, SyncCounts } from './SyncResult.js';
+import type { CompletedItem, ItemActivity, ItemError, SyncCounts } from './SyncResult.js';
 
 export interface PropagatorOptions {
   readonly root: string;
@@ -47,6 +47,8 @@ export interface PropagatorOptions {
   /** Downloads that would leave less free space than this are refused (SCENARIOS 41). @default 256 MiB */
   readonly minFreeBytes?: number;
   readonly signal?: AbortSignal;
+  /** Told about every item that moved something (or failed to), as it finishes. */
+  readonly onItem?: (item: CompletedItem) => void;
   readonly now?: () => number;
   readonly random?: () => number;
 }
@@ -58,6 +60,21 @@ export interface PropagateOutcome {
   /** Epoch ms of the earliest automatic retry of an item that failed or is waiting (undefined: none). */
   readonly nextRetryAt?: number;
 }
+
+/** What each action is, to the user (Activity); absent: bookkeeping the user never sees. */
+const ACTIVITY: Partial<Record<Action['type'], ItemActivity>> = {
+  upload: 'uploaded',
+  download: 'downloaded',
+  deleteRemote: 'deleted-remotely',
+  deleteLocal: 'deleted-here',
+  createRemoteFolder: 'folder-created',
+  createLocalFolder: 'folder-created',
+  deleteRemoteFolder: 'folder-deleted',
+  deleteLocalFolder: 'folder-deleted',
+  moveRemote: 'moved',
+  moveLocal: 'moved',
+  conflict: 'conflict',
+};
 
 /** Codes that mean "the world moved since planning": the next plan resolves them, no backoff needed. */
 const REPLAN_CODES = new Set(['remote-changed', 'local-changed', 'remote-missing']);
@@ -140,9 +157,11 @@ export class Propagator {
           try {
             await this.execute(action);
             if (retry !== undefined) await this.o.journal.clearRetry(action.path);
+            this.tell(action);
           } catch (err) {
             if (isStratusError(err) && err.severity === 'fatal') throw err;
-            await this.fail(action, err, retry?.attempts ?? 0);
+            const failure = await this.fail(action, err, retry?.attempts ?? 0);
+            this.tell(action, failure);
           }
         } catch (err) {
           fatal ??= { error: err };
@@ -154,14 +173,22 @@ export class Propagator {
     if (fatal !== undefined) throw fatal.error;
   }
 
-  private async fail(action: Action, err: unknown, attempts: number): Promise<void> {
+  /** The item's activity for the user, or undefined for bookkeeping (record, forget) and problems (reported as errors). */
+  private tell(action: Action, failure?: CompletedItem['failure']): void {
+    if (this.o.onItem === undefined) return;
+    const activity = ACTIVITY[action.type];
+    if (activity === undefined) return;
+    this.o.onItem({ path: action.path, activity, ...(failure === undefined ? {} : { failure }) });
+  }
+
+  private async fail(action: Action, err: unknown, attempts: number): Promise<CompletedItem['failure']> {
     const error = isStratusError(err)
       ? err
       : new StratusError('local-error', `Could not sync "${action.path}": ${err instanceof Error ? err.message : String(err)}`, { cause: err, path: action.path });
     if (REPLAN_CODES.has(error.code)) {
       this.runAgain = true;
       this.errors.push({ path: action.path, code: error.code, message: error.message, retrying: true });
-      return;
+      return { code: error.code, message: error.message, retrying: true };
     }
     const retrying = isRetryable(error);
     const delay = nextAttemptDelayMs(attempts + 1, this.random, { atLeastMs: retryAfterMs(error) ?? 0 });
@@ -169,6 +196,7 @@ export class Propagator {
     this.errors.push({ path: action.path, code: error.code, message: error.message, retrying });
     if (retrying) this.retryAt(this.now() + delay);
     this.o.log.warn('item failed', { path: action.path, code: error.code, attempts: attempts + 1 });
+    return { code: error.code, message: error.message, retrying };
   }
 
   private retryAt(at: number): void {

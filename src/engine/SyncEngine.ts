@@ -27,7 +27,7 @@ import { matchesMultipartEtag } from './multipartEtag.js';
 import type { BandwidthLimits, Journal, RemoteStore, RetryRecord } from './ports.js';
 import { Propagator } from './Propagator.js';
 import { SyncRootLock } from './SyncRootLock.js';
-import { describeCounts, type SyncCounts, type SyncResult } from './SyncResult.js';
+import { describeCounts, type CompletedItem, type SyncCounts, type SyncResult } from './SyncResult.js';
 
 export interface SyncLocation {
   readonly endpoint?: string;
@@ -125,6 +125,9 @@ export class SyncEngine {
   private running: Promise<unknown> = Promise.resolve();
   private readonly phaseEmitter = new Emitter<EnginePhase>();
   readonly onDidChangePhase: Event<EnginePhase> = this.phaseEmitter.event;
+  private readonly itemEmitter = new Emitter<CompletedItem>();
+  /** Every item that was uploaded, downloaded, deleted, moved or conflicted (or failed to be), as it finishes. */
+  readonly onDidCompleteItem: Event<CompletedItem> = this.itemEmitter.event;
 
   private constructor(
     private readonly options: SyncEngineOptions,
@@ -291,6 +294,7 @@ export class SyncEngine {
       ...(this.options.concurrency === undefined ? {} : { concurrency: this.options.concurrency }),
       ...(this.options.minFreeBytes === undefined ? {} : { minFreeBytes: this.options.minFreeBytes }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
+      onItem: (item) => this.itemEmitter.fire(item),
     });
     const outcome = await propagator.run(plan);
     await this.recordRun(outcome.counts);
@@ -358,6 +362,7 @@ export class SyncEngine {
   async close(): Promise<void> {
     await this.running;
     this.phaseEmitter.dispose();
+    this.itemEmitter.dispose();
     await this.journal.close();
     await this.lock.release();
   }

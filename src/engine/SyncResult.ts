@@ -3,6 +3,7 @@
  * shows it, and the run's one info log line is made from it.
  */
 import type { Plan, SafetyStop } from '../core/plan.js';
+import type { ActivityKind } from '../shared/StratusApi.js';
 
 export interface ItemError {
   readonly path: string;
@@ -10,6 +11,17 @@ export interface ItemError {
   readonly message: string;
   /** Will be retried automatically (backoff) rather than needing the user. */
   readonly retrying: boolean;
+}
+
+/** What the user sees happen to one item (Activity); bookkeeping-only actions are not items. */
+export type ItemActivity = ActivityKind;
+
+/** One item finished (events by tense: SyncEngine.onDidCompleteItem), or failed with a reason. */
+export interface CompletedItem {
+  readonly path: string;
+  readonly activity: ItemActivity;
+  /** Set when it failed: the error code and the sentence to show. */
+  readonly failure?: { readonly code: string; readonly message: string; readonly retrying: boolean };
 }
 
 export interface SyncCounts {

@@ -2,7 +2,7 @@
  * Renders a `StatusSnapshot` into the status card. DOM only, text via
  * textContent (never innerHTML), so nothing in a status can inject markup.
  */
-import { SYNC_STATE_LABELS, type StatusSnapshot } from '../shared/StratusApi.js';
+import { ACTIVITY_LABELS, SYNC_STATE_LABELS, type ActivityEntry, type StatusSnapshot } from '../shared/StratusApi.js';
 
 interface StatusText {
   readonly title: string;
@@ -91,6 +91,36 @@ export function renderStatus(root: HTMLElement, status: StatusSnapshot): void {
   root.dataset['sync'] = status.sync;
   root.setAttribute('aria-busy', 'false');
   root.replaceChildren(...children);
+  renderActivity(doc, status.recent ?? []);
+}
+
+/** "Uploaded · 14:02", or "Could not upload: <reason> · 14:02". */
+export function describeActivity(entry: ActivityEntry, locale?: string): { readonly what: string; readonly when: string } {
+  const at = new Date(entry.at);
+  const when = Number.isNaN(at.getTime()) ? '' : at.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+  const label = ACTIVITY_LABELS[entry.kind];
+  return { what: entry.failed === undefined ? label : `${label} failed: ${entry.failed}`, when };
+}
+
+/** The Activity list (outside the live region: a busy sync must not flood a screen reader). */
+function renderActivity(doc: Document, recent: readonly ActivityEntry[]): void {
+  const section = doc.getElementById('activity');
+  const list = doc.getElementById('activity-list');
+  if (section === null || list === null) return;
+  section.hidden = recent.length === 0;
+  list.replaceChildren(...recent.map((entry) => {
+    const { what, when } = describeActivity(entry);
+    const item = doc.createElement('li');
+    item.className = entry.failed === undefined ? 'activity-item' : 'activity-item failed';
+    const name = doc.createElement('span');
+    name.className = 'activity-path';
+    name.textContent = entry.path;
+    const detail = doc.createElement('span');
+    detail.className = 'activity-what';
+    detail.textContent = when === '' ? what : `${what} · ${when}`;
+    item.append(name, detail);
+    return item;
+  }));
 }
 
 /** The status page lost its engine (the watch process stopped): say so instead of showing a stale status. */

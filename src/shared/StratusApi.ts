@@ -36,6 +36,32 @@ export const SYNC_STATE_LABELS: Readonly<Record<SyncState, string>> = {
   'stopped-confirm-deletes': 'Stopped: confirm deletes',
 };
 
+/** What happened to one item, as the Activity list names it. */
+export type ActivityKind =
+  | 'uploaded' | 'downloaded' | 'deleted-here' | 'deleted-remotely' | 'moved' | 'conflict' | 'folder-created' | 'folder-deleted';
+
+export const ACTIVITY_LABELS: Readonly<Record<ActivityKind, string>> = {
+  uploaded: 'Uploaded',
+  downloaded: 'Downloaded',
+  'deleted-here': 'Deleted on this computer',
+  'deleted-remotely': 'Deleted in the cloud',
+  moved: 'Moved',
+  conflict: 'Conflict: both versions kept',
+  'folder-created': 'Folder created',
+  'folder-deleted': 'Folder deleted',
+};
+
+/** One recent item (newest first in `StatusSnapshot.recent`). */
+export interface ActivityEntry {
+  /** Path inside the sync folder, `/`-separated. */
+  readonly path: string;
+  readonly kind: ActivityKind;
+  /** ISO 8601. */
+  readonly at: string;
+  /** Set when it failed: the reason in plain words. */
+  readonly failed?: string;
+}
+
 /** What the status window and tray show. Contains no secrets by construction. */
 export interface StatusSnapshot {
   readonly version: 1;
@@ -49,6 +75,8 @@ export interface StatusSnapshot {
   readonly lastCheckAt?: string;
   /** Items waiting for an automatic retry or for the user (errors, conflicts, a fired rail). */
   readonly pending?: number;
+  /** The most recent items (at most 50, newest first). */
+  readonly recent?: readonly ActivityEntry[];
   /** A sentence a person can act on, when something needs attention. */
   readonly message?: string;
 }

@@ -4,7 +4,7 @@
  * The main process never trusts the renderer, and the renderer never trusts a
  * payload shape it did not check: both sides validate with these functions.
  */
-import { SYNC_STATE_LABELS, type AuthState, type StatusSnapshot, type SyncState } from './StratusApi.js';
+import { ACTIVITY_LABELS, SYNC_STATE_LABELS, type ActivityKind, type AuthState, type StatusSnapshot, type SyncState } from './StratusApi.js';
 
 const AUTH_STATES: readonly AuthState[] = ['signed-out', 'signing-in', 'signed-in'];
 const SYNC_STATES = Object.keys(SYNC_STATE_LABELS) as readonly SyncState[];
@@ -17,6 +17,16 @@ function optionalString(record: Record<string, unknown>, key: string): boolean {
   return record[key] === undefined || typeof record[key] === 'string';
 }
 
+function isActivityEntry(value: unknown): boolean {
+  return (
+    isRecord(value) &&
+    typeof value['path'] === 'string' &&
+    Object.hasOwn(ACTIVITY_LABELS, value['kind'] as ActivityKind) &&
+    typeof value['at'] === 'string' &&
+    optionalString(value, 'failed')
+  );
+}
+
 export function isStatusSnapshot(value: unknown): value is StatusSnapshot {
   if (!isRecord(value)) return false;
   return (
@@ -26,6 +36,7 @@ export function isStatusSnapshot(value: unknown): value is StatusSnapshot {
     optionalString(value, 'account') &&
     optionalString(value, 'folder') &&
     optionalString(value, 'lastCheckAt') &&
+    (value['recent'] === undefined || (Array.isArray(value['recent']) && value['recent'].length <= 50 && value['recent'].every(isActivityEntry))) &&
     (value['pending'] === undefined || (Number.isSafeInteger(value['pending']) && (value['pending'] as number) >= 0)) &&
     optionalString(value, 'message')
   );

@@ -12,6 +12,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode, runCli } from '../../src/cli/runCli.js';
+import { seriousAxeViolations } from '../support/axe.js';
 import { launchChromium } from '../support/chromium.js';
 import { startCliSandbox, type CliSandbox } from './cliSandbox.js';
 
@@ -74,7 +75,15 @@ describe('stratus watch --ui', () => {
       await expect.poll(() => page.textContent('#status-title'), { timeout: 15_000 }).toBe('Up to date');
       expect(await page.textContent('#status-checked')).toMatch(/^Last checked /);
       expect(await page.getAttribute('#status', 'data-sync')).toBe('up-to-date');
+      await expect.poll(() => page.locator('#activity-list li').count()).toBeGreaterThan(0);
+      expect(await page.textContent('#activity-list li:first-child .activity-path')).toBe('hello.txt');
+      expect(await page.textContent('#activity-list li:first-child .activity-what')).toMatch(/^Uploaded · /);
+      expect(await seriousAxeViolations(page)).toEqual([]);
       await page.screenshot({ path: join(resultsDir, 'status-page-up-to-date.png') });
+      await page.emulateMedia({ colorScheme: 'dark' });
+      expect(await seriousAxeViolations(page)).toEqual([]);
+      await page.screenshot({ path: join(resultsDir, 'status-page-up-to-date-dark.png') });
+      await page.emulateMedia({ colorScheme: 'light' });
       const keys = async (): Promise<string[]> => ((await admin.send(new ListObjectsV2Command({ Bucket: sandbox.info.bucket, Prefix: prefix }))).Contents ?? [])
         .map((o) => (o.Key ?? '').slice(prefix.length)).filter((k) => !k.startsWith('.stratus/'));
       expect(await keys()).toEqual(['hello.txt']);
@@ -93,6 +102,7 @@ describe('stratus watch --ui', () => {
       await expect.poll(() => page.getAttribute('#status', 'data-sync'), { timeout: 10_000 }).toBe('up-to-date');
       expect(seen.some((s) => s === 'checking' || s === 'syncing')).toBe(true);
       expect(seen.at(-1)).toBe('up-to-date');
+      await expect.poll(() => page.textContent('#activity-list li:first-child .activity-path')).toBe('second.txt');
 
       interrupt.abort();
       expect(await done).toBe(ExitCode.ok);

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusSnapshot } from '../../src/shared/StratusApi.js';
+import { seriousAxeViolations } from '../support/axe.js';
 import { launchChromium } from '../support/chromium.js';
 import { serveRenderer, type StaticServer } from '../support/staticServer.js';
 
@@ -114,6 +115,18 @@ describe('status page in Chromium', () => {
       .poll(() => page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations))
       .toContain('script-src-elem');
     expect(await page.evaluate(() => (window as unknown as { __inlineRan?: boolean }).__inlineRan)).toBeUndefined();
+    await page.close();
+  });
+
+  it('has no serious or critical axe-core violations, and the check is not vacuous', async () => {
+    const { page } = await openPage({ version: 1, auth: 'signed-in', sync: 'needs-attention', folder: '~/Stratus', pending: 2, message: '2 items could not be synced.' });
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await page.evaluate(() => {
+      const img = document.createElement('img');
+      img.src = './icon.svg';
+      document.body.append(img);
+    });
+    expect((await seriousAxeViolations(page)).join('\n')).toMatch(/^image-alt: /m);
     await page.close();
   });
 });

@@ -21,9 +21,12 @@
  * Emits `onDidChangeStatus` with the whole snapshot after every change.
  */
 import { Emitter, type Disposable, type Event } from '../../core/Emitter.js';
-import type { StatusSnapshot, SyncState } from '../../shared/StratusApi.js';
+import type { ActivityEntry, StatusSnapshot, SyncState } from '../../shared/StratusApi.js';
 import type { EnginePhase } from '../SyncEngine.js';
-import type { SyncResult } from '../SyncResult.js';
+import type { CompletedItem, SyncResult } from '../SyncResult.js';
+
+/** How many recent items the Activity list keeps. */
+const RECENT_ITEMS = 50;
 import type { CompletedRun, SchedulerState, StateChange } from './SyncScheduler.js';
 
 export interface LiveStatusOptions {
@@ -32,8 +35,8 @@ export interface LiveStatusOptions {
     readonly onDidChangeState: Event<StateChange>;
     readonly onDidCompleteRun: Event<CompletedRun>;
   };
-  /** The engine's phase events (SyncEngine has them). */
-  readonly engine: { readonly onDidChangePhase: Event<EnginePhase> };
+  /** The engine's phase and item events (SyncEngine has them). */
+  readonly engine: { readonly onDidChangePhase: Event<EnginePhase>; readonly onDidCompleteItem: Event<CompletedItem> };
   /** Shown in the window: the local folder. */
   readonly folder: string;
   /** Shown in the window: who is signed in (cognito) or which credentials are used. */
@@ -70,6 +73,7 @@ export class LiveStatus implements Disposable {
       options.scheduler.onDidChangeState((change) => this.stateChanged(change)),
       options.scheduler.onDidCompleteRun((run) => this.runCompleted(run.result)),
       options.engine.onDidChangePhase((phase) => this.phaseChanged(phase)),
+      options.engine.onDidCompleteItem((item) => this.itemCompleted(item)),
     ];
   }
 
@@ -100,6 +104,18 @@ export class LiveStatus implements Disposable {
   private phaseChanged(phase: EnginePhase): void {
     if (phase.phase === 'transferring' && phase.actions > 0) this.update('syncing', {});
     else if (phase.phase === 'discovering') this.update('checking', {});
+  }
+
+  private itemCompleted(item: CompletedItem): void {
+    const entry: ActivityEntry = {
+      path: item.path,
+      kind: item.activity,
+      at: this.now().toISOString(),
+      ...(item.failure === undefined ? {} : { failed: item.failure.message }),
+    };
+    const recent = [entry, ...(this.snapshot.recent ?? [])].slice(0, RECENT_ITEMS);
+    this.snapshot = { ...this.snapshot, recent };
+    this.emitter.fire(this.snapshot);
   }
 
   private runCompleted(result: SyncResult): void {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Emitter } from '../../../src/core/Emitter.js';
 import { StratusError } from '../../../src/core/StratusError.js';
 import type { EnginePhase } from '../../../src/engine/SyncEngine.js';
-import type { SyncResult } from '../../../src/engine/SyncResult.js';
+import type { CompletedItem, SyncResult } from '../../../src/engine/SyncResult.js';
 import { LiveStatus } from '../../../src/engine/watch/LiveStatus.js';
 import type { CompletedRun, StateChange } from '../../../src/engine/watch/SyncScheduler.js';
 import type { StatusSnapshot } from '../../../src/shared/StratusApi.js';
@@ -28,10 +28,11 @@ function world() {
   const states = new Emitter<StateChange>();
   const runs = new Emitter<CompletedRun>();
   const phases = new Emitter<EnginePhase>();
+  const items = new Emitter<CompletedItem>();
   let clock = Date.parse('2026-11-22T10:00:00Z');
   const live = new LiveStatus({
     scheduler: { onDidChangeState: states.event, onDidCompleteRun: runs.event },
-    engine: { onDidChangePhase: phases.event },
+    engine: { onDidChangePhase: phases.event, onDidCompleteItem: items.event },
     folder: '/home/ada/Stratus',
     now: () => new Date(clock),
   });
@@ -43,6 +44,7 @@ function world() {
     tick: (ms: number) => (clock += ms),
     state: (state: StateChange['state'], error?: unknown) => states.fire({ state, previous: 'idle', ...(error === undefined ? {} : { error }) }),
     phase: (p: EnginePhase) => phases.fire(p),
+    item: (i: CompletedItem) => items.fire(i),
     run: (r: SyncResult) => runs.fire({ reasons: ['local'], result: r }),
   };
 }
@@ -98,6 +100,23 @@ describe('LiveStatus', () => {
     expect(w.live.current).toMatchObject({ sync: 'needs-attention', message: 'The bucket does not exist.' });
     // Every change was announced once, with the whole snapshot.
     expect(w.seen.map((s) => s.sync)).toEqual(['stopped-confirm-deletes', 'paused', 'offline', 'sign-in-required', 'needs-attention']);
+  });
+
+  it('lists recent items newest first, with failures in plain words, keeping at most 50', () => {
+    const w = world();
+    w.item({ path: 'docs/a.txt', activity: 'uploaded' });
+    w.tick(1000);
+    w.item({ path: 'b.txt', activity: 'downloaded', failure: { code: 'disk-full', message: 'The disk is full.', retrying: false } });
+    expect(w.live.current.recent).toEqual([
+      { path: 'b.txt', kind: 'downloaded', at: '2026-11-22T10:00:01.000Z', failed: 'The disk is full.' },
+      { path: 'docs/a.txt', kind: 'uploaded', at: '2026-11-22T10:00:00.000Z' },
+    ]);
+    for (let i = 0; i < 60; i += 1) w.item({ path: `f${i}`, activity: 'uploaded' });
+    expect(w.live.current.recent).toHaveLength(50);
+    expect(w.live.current.recent?.[0]?.path).toBe('f59');
+    // A state change keeps the list.
+    w.run(result());
+    expect(w.live.current.recent).toHaveLength(50);
   });
 
   it('stops listening when disposed', () => {
