@@ -13,7 +13,8 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { index: resolve('src/main/index.ts') } },
+      // The engine process is a second entry: main starts it as a utilityProcess (src/main/utilityEngineChild.ts).
+      rollupOptions: { input: { index: resolve('src/main/index.ts'), engineProcess: resolve('src/engine/host/engineProcessMain.ts') } },
     },
   },
   preload: {

@@ -1,0 +1,140 @@
+/**
+ * The engine process (issue 8): continuous sync for one folder, run in an
+ * Electron utilityProcess by the app, or in a forked Node process by the
+ * tests (the same code; only the message port differs). It receives
+ * HostToEngine messages and sends EngineToHost ones (src/shared/EngineProtocol.ts):
+ * a status after start and after every change, `fatal` when the settings
+ * cannot work, `stopped` after a clean stop. Logs are JSON lines on stderr
+ * (redacted by the engine's logger).
+ *
+ * A kill at any moment loses nothing: the journal is written only after an
+ * action succeeded, uploads resume, and the supervisor starts a new process.
+ */
+import { hostname } from 'node:os';
+import { S3Client } from '@aws-sdk/client-s3';
+import { isStratusError } from '../../core/StratusError.js';
+import { isHostToEngine, type EngineSettings, type EngineToHost, type HostToEngine } from '../../shared/EngineProtocol.js';
+import { createLoggerFactory } from '../logger.js';
+import { S3RemoteStore } from '../remote/S3RemoteStore.js';
+import { SyncEngine } from '../SyncEngine.js';
+import { ContinuousSync } from '../watch/ContinuousSync.js';
+import { HeadMarker } from '../watch/HeadMarker.js';
+import { LiveStatus } from '../watch/LiveStatus.js';
+
+/** The two ways the process can be spoken to: Electron's parentPort, or Node's IPC channel of a fork. */
+export interface EnginePort {
+  post(message: EngineToHost): void;
+  onMessage(listener: (message: unknown) => void): void;
+}
+
+interface ElectronParentPort {
+  on(event: 'message', listener: (event: { data: unknown }) => void): void;
+  postMessage(message: unknown): void;
+}
+
+export function connectPort(): EnginePort {
+  const parentPort = (process as unknown as { parentPort?: ElectronParentPort }).parentPort;
+  if (parentPort !== undefined) {
+    return { post: (m) => parentPort.postMessage(m), onMessage: (l) => parentPort.on('message', (e) => l(e.data)) };
+  }
+  const send = process.send?.bind(process);
+  if (send !== undefined) {
+    return { post: (m) => void send(m), onMessage: (l) => process.on('message', l) };
+  }
+  throw new Error('the engine process must be started by Stratus (a utilityProcess, or a fork with an IPC channel)');
+}
+
+interface Running {
+  readonly client: S3Client;
+  readonly engine: SyncEngine;
+  readonly sync: ContinuousSync;
+  readonly live: LiveStatus;
+}
+
+/** Serves `port` until a `stop` message: starts the engine, forwards its status, obeys pause/resume/retry-now. */
+export function serveEngine(port: EnginePort, exit: (code: number) => void = (code) => process.exit(code)): void {
+  const loggers = createLoggerFactory({ write: (line) => process.stderr.write(`${line}\n`) });
+  const log = loggers('engine-process');
+  let running: Running | undefined;
+  let starting: Promise<void> | undefined;
+
+  const start = async (settings: EngineSettings): Promise<void> => {
+    const client = new S3Client({
+      region: settings.region,
+      ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
+      forcePathStyle: settings.forcePathStyle ?? settings.endpoint !== undefined,
+      ...(settings.credentials === undefined ? {} : { credentials: settings.credentials }),
+      requestHandler: { connectionTimeout: 10_000 },
+    });
+    try {
+      const remote = new S3RemoteStore({ client, bucket: settings.bucket, prefix: settings.prefix, log: loggers('s3') });
+      const deviceName = settings.deviceName ?? hostname();
+      const engine = await SyncEngine.open({
+        root: settings.folder,
+        remote,
+        location: { bucket: settings.bucket, prefix: settings.prefix, ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }) },
+        deviceName,
+        log: loggers('engine'),
+      });
+      const marker = new HeadMarker({ client, bucket: settings.bucket, prefix: settings.prefix, deviceName, ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }) });
+      const sync = await ContinuousSync.start({
+        engine, root: settings.folder, marker, log: loggers('watch'),
+        ...(settings.debounceMs === undefined ? {} : { debounceMs: settings.debounceMs }),
+        ...(settings.pollMs === undefined ? {} : { pollMs: settings.pollMs }),
+      });
+      // Subscribed before anything else awaits: the first run starts on the next timer tick.
+      const live = new LiveStatus({ scheduler: sync.scheduler, engine, folder: settings.folder });
+      live.onDidChangeStatus((status) => port.post({ type: 'status', status }));
+      running = { client, engine, sync, live };
+      port.post({ type: 'status', status: live.current });
+    } catch (err) {
+      client.destroy();
+      throw err;
+    }
+  };
+
+  const stop = async (): Promise<void> => {
+    await starting?.catch(() => undefined);
+    const r = running;
+    running = undefined;
+    if (r !== undefined) {
+      await r.sync.dispose();
+      r.live.dispose();
+      await r.engine.close();
+      r.client.destroy();
+    }
+    port.post({ type: 'stopped' });
+    exit(0);
+  };
+
+  const handle = (message: HostToEngine): void => {
+    switch (message.type) {
+      case 'start':
+        if (starting !== undefined) return;
+        starting = start(message.settings).catch((err: unknown) => {
+          const code = isStratusError(err) ? err.code : 'engine-start-failed';
+          port.post({ type: 'fatal', code, message: err instanceof Error ? err.message : String(err) });
+          log.error('the engine could not start', { code });
+          exit(2);
+        });
+        return;
+      case 'pause':
+        running?.sync.pause();
+        return;
+      case 'resume':
+        running?.sync.resume();
+        return;
+      case 'retry-now':
+        void running?.sync.retryNow(message.paths);
+        return;
+      case 'stop':
+        void stop();
+        return;
+    }
+  };
+
+  port.onMessage((message) => {
+    if (isHostToEngine(message)) handle(message);
+    else log.warn('ignored a malformed message from the host');
+  });
+}

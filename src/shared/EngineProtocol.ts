@@ -1,0 +1,87 @@
+/**
+ * The message protocol between the app's main process and the engine process
+ * (an Electron utilityProcess: plain Node, crash-isolated from the UI; issue 8).
+ * Structured-clone-safe DTOs only; both sides validate what they receive with
+ * the functions below. The engine process never learns anything about windows,
+ * and main never touches the journal: the journal is the truth, so an engine
+ * process that dies loses nothing — main starts a new one.
+ */
+import type { StatusSnapshot } from './StratusApi.js';
+import { isStatusSnapshot } from './validators.js';
+
+/** Where and as whom the engine syncs (no secrets beyond what S3 needs, sent over the private port only). */
+export interface EngineSettings {
+  /** Absolute path of the sync folder. */
+  readonly folder: string;
+  readonly bucket: string;
+  readonly region: string;
+  /** An S3-compatible endpoint; AWS when absent. */
+  readonly endpoint?: string;
+  readonly forcePathStyle?: boolean;
+  /** The user's prefix, ending with '/'. */
+  readonly prefix: string;
+  /** Static credentials; without them the engine uses the AWS SDK's default chain (environment, profile). */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
+  /** Shown in conflicted-copy names. */
+  readonly deviceName?: string;
+  /** Watch timings (tests shorten them). */
+  readonly debounceMs?: number;
+  readonly pollMs?: number;
+}
+
+export type HostToEngine =
+  | { readonly type: 'start'; readonly settings: EngineSettings }
+  | { readonly type: 'pause' }
+  | { readonly type: 'resume' }
+  | { readonly type: 'retry-now'; readonly paths?: readonly string[] }
+  | { readonly type: 'stop' };
+
+export type EngineToHost =
+  /** Sent after `start` and after every change. */
+  | { readonly type: 'status'; readonly status: StatusSnapshot }
+  /** The engine cannot run with these settings (no such bucket, folder missing…): restarting will not help. */
+  | { readonly type: 'fatal'; readonly code: string; readonly message: string }
+  /** Answer to `stop`: everything is closed, the process may exit. */
+  | { readonly type: 'stopped' };
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function optional(record: Record<string, unknown>, key: string, type: 'string' | 'number' | 'boolean'): boolean {
+  return record[key] === undefined || typeof record[key] === type;
+}
+
+export function isEngineSettings(value: unknown): value is EngineSettings {
+  if (!isRecord(value)) return false;
+  const c = value['credentials'];
+  const credentialsOk = c === undefined || (isRecord(c) && typeof c['accessKeyId'] === 'string' && typeof c['secretAccessKey'] === 'string' && optional(c, 'sessionToken', 'string'));
+  return (
+    typeof value['folder'] === 'string' && typeof value['bucket'] === 'string' && typeof value['region'] === 'string' &&
+    typeof value['prefix'] === 'string' && optional(value, 'endpoint', 'string') && optional(value, 'forcePathStyle', 'boolean') &&
+    optional(value, 'deviceName', 'string') && optional(value, 'debounceMs', 'number') && optional(value, 'pollMs', 'number') && credentialsOk
+  );
+}
+
+export function isHostToEngine(value: unknown): value is HostToEngine {
+  if (!isRecord(value)) return false;
+  switch (value['type']) {
+    case 'start': return isEngineSettings(value['settings']);
+    case 'pause': case 'resume': case 'stop': return true;
+    case 'retry-now': {
+      const paths = value['paths'];
+      return paths === undefined || (Array.isArray(paths) && paths.every((p) => typeof p === 'string'));
+    }
+    default: return false;
+  }
+}
+
+export function isEngineToHost(value: unknown): value is EngineToHost {
+  if (!isRecord(value)) return false;
+  switch (value['type']) {
+    case 'status': return isStatusSnapshot(value['status']);
+    case 'fatal': return typeof value['code'] === 'string' && typeof value['message'] === 'string';
+    case 'stopped': return true;
+    default: return false;
+  }
+}
