@@ -20,6 +20,7 @@ import { join, relative, resolve } from 'node:path';
 import { HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRandom } from '../support/random.js';
+import { until } from '../support/until.js';
 import { startCliSandbox, type CliSandbox } from './cliSandbox.js';
 
 const repo = resolve(import.meta.dirname, '../..');
@@ -29,6 +30,8 @@ const KILLS = 20;
 /** The resumable path's defaults (S3RemoteStore): 8 MiB parts, 4 in flight. */
 const PART = 8 * MiB;
 const IN_FLIGHT = 4;
+/** The first kills wait for the big upload to be under way (so it must resume across processes). */
+const UPLOAD_KILLS = 4;
 
 let world: CliSandbox;
 
@@ -125,7 +128,18 @@ describe('kill -9 at random moments', () => {
         cwd: scratch, env: childEnv, stdio: 'ignore',
       });
       const closed = new Promise<void>((done) => child.on('close', () => done()));
-      await new Promise((r) => setTimeout(r, 300 + random.int(2200)));
+      let exited = false;
+      void closed.then(() => (exited = true));
+      // The moment is random, but measured from progress rather than from the spawn, so a slow machine (a
+      // loaded CI runner takes seconds to start and hash) still kills mid-transfer: the first kills land
+      // while this process is sending the big file's parts, the others anywhere after it reached the server.
+      const requestsBefore = sandbox.requests.all.length;
+      const midUpload = kill < UPLOAD_KILLS;
+      await until(
+        () => exited || (midUpload ? sandbox.requests.bytes('UploadPart', bigKey) > partBytesBefore : sandbox.requests.all.length > requestsBefore),
+        60_000, midUpload ? 'the big upload to start' : 'the process to reach the server', 10,
+      );
+      await new Promise((r) => setTimeout(r, random.int(midUpload ? 1000 : 2500)));
       child.kill('SIGKILL');
       await closed;
       if (sandbox.requests.bytes('UploadPart', bigKey) > partBytesBefore) processesSendingBigParts += 1;

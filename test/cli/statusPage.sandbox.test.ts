@@ -15,6 +15,7 @@ import { ExitCode, runCli } from '../../src/cli/runCli.js';
 import { seriousAxeViolations } from '../support/axe.js';
 import { launchChromium } from '../support/chromium.js';
 import { startCliSandbox, type CliSandbox } from './cliSandbox.js';
+import { until } from '../support/until.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 const resultsDir = join(repo, 'test-results');
@@ -34,13 +35,6 @@ afterAll(async () => {
   await world?.dispose();
 });
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('stratus watch --ui', () => {
   it('serves the real UI of a real engine: Checking or Syncing, then Up to date with the time of the check; a new file syncs; Not connected after it stops', async () => {

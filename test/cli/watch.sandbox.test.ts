@@ -14,9 +14,9 @@ import type { Env } from '../../src/cli/config.js';
 import { ExitCode, runCli } from '../../src/cli/runCli.js';
 import type { Sandbox } from '../../sandbox/startSandbox.js';
 import { startCliSandbox, type CliSandbox } from './cliSandbox.js';
+import { until } from '../support/until.js';
 
 const repo = resolve(import.meta.dirname, '../..');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let sandbox: Sandbox;
 let scratch: string;
@@ -34,13 +34,6 @@ afterAll(async () => {
   await world.dispose();
 });
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 async function place(): Promise<{ folder: string; prefix: string; args: (...extra: string[]) => string[] }> {
   const folder = await mkdtemp(join(scratch, 'folder-'));

@@ -21,6 +21,7 @@ import { StratusError } from '../../core/StratusError.js';
 import type { HashCacheEntry, Journal, MultipartUploadRecord, RetryRecord, UploadedPart } from '../ports.js';
 import { BadRowError, describeError, toJournalError } from './journalErrors.js';
 import { JOURNAL_SCHEMA_VERSION, prepareJournalDatabase, rollbackQuietly } from './journalSchema.js';
+import { numValue, textValue } from './rowValues.js';
 import { MultipartStatements } from './multipartRows.js';
 
 export { JOURNAL_SCHEMA_VERSION };
@@ -405,29 +406,20 @@ function syncedFromRow(row: readonly SQLOutputValue[]): SyncedEntry {
 }
 
 function textAt(row: readonly SQLOutputValue[], index: number, column: string): string {
-  const value = row[index];
-  if (typeof value !== 'string') throw new BadRowError(`${column} is ${typeof value}, expected text`);
-  return value;
+  return textValue(row[index], column);
 }
 
 function numAt(row: readonly SQLOutputValue[], index: number, column: string): number {
-  const value = row[index];
-  if (typeof value !== 'number') throw new BadRowError(`${column} is ${typeof value}, expected a number`);
-  return value;
+  return numValue(row[index], column);
 }
 
 function text(row: Record<string, SQLOutputValue>, column: string): string {
-  const value = row[column];
-  if (typeof value !== 'string') throw new BadRowError(`${column} is ${typeof value}, expected text`);
-  return value;
+  return textValue(row[column], column);
 }
 
 function num(row: Record<string, SQLOutputValue>, column: string): number {
-  const value = row[column];
-  if (typeof value !== 'number') throw new BadRowError(`${column} is ${typeof value}, expected a number`);
-  return value;
+  return numValue(row[column], column);
 }
-
 
 function closeQuietly(db: DatabaseSync): void {
   try {

@@ -6,7 +6,7 @@
  */
 import type { DatabaseSync, SQLOutputValue, StatementSync } from 'node:sqlite';
 import type { MultipartUploadRecord, UploadedPart } from '../ports.js';
-import { BadRowError } from './journalErrors.js';
+import { numValue, textValue } from './rowValues.js';
 
 const UPLOAD_COLUMNS = 'key, upload_id, file_path, size, mtime_ms, inode, md5, part_size, created_at';
 
@@ -78,13 +78,9 @@ function uploadFromRow(row: Record<string, SQLOutputValue>): MultipartUploadReco
 }
 
 function text(row: Record<string, SQLOutputValue>, column: string): string {
-  const value = row[column];
-  if (typeof value !== 'string') throw new BadRowError(`${column} is ${typeof value}, expected text`);
-  return value;
+  return textValue(row[column], column);
 }
 
 function num(row: Record<string, SQLOutputValue>, column: string): number {
-  const value = row[column];
-  if (typeof value !== 'number') throw new BadRowError(`${column} is ${typeof value}, expected a number`);
-  return value;
+  return numValue(row[column], column);
 }

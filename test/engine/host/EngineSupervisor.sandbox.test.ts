@@ -13,6 +13,7 @@ import { EngineSupervisor } from '../../../src/engine/host/EngineSupervisor.js';
 import type { StatusSnapshot } from '../../../src/shared/StratusApi.js';
 import { startCliSandbox, type CliSandbox } from '../../cli/cliSandbox.js';
 import { forkedEngineChild } from '../../support/forkedEngineChild.js';
+import { until } from '../../support/until.js';
 
 let world: CliSandbox;
 
@@ -24,13 +25,6 @@ afterAll(async () => {
   await world.dispose();
 });
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('engine process supervised', () => {
   it('restarts an engine process killed mid-sync, says so, and converges with nothing lost', async () => {

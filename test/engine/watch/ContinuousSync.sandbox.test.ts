@@ -12,17 +12,9 @@ import { ContinuousSync, type ContinuousSyncOptions } from '../../../src/engine/
 import type { CompletedRun } from '../../../src/engine/watch/SyncScheduler.js';
 import { startBackend, type S3Backend } from '../../support/s3Backends.js';
 import { startEngineWorld, type EngineClient, type EngineWorld } from '../scenarios/engineWorld.js';
+import { until } from '../../support/until.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'the condition'): Promise<number> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
-  return Date.now() - started;
-}
 
 let backend: S3Backend;
 let world: EngineWorld;

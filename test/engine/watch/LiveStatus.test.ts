@@ -11,18 +11,9 @@ import type { CompletedItem, SyncResult } from '../../../src/engine/SyncResult.j
 import { LiveStatus } from '../../../src/engine/watch/LiveStatus.js';
 import type { CompletedRun, StateChange } from '../../../src/engine/watch/SyncScheduler.js';
 import type { StatusSnapshot } from '../../../src/shared/StratusApi.js';
+import { syncResult } from '../../support/syncResults.js';
 
-function result(over: Partial<SyncResult> = {}): SyncResult {
-  return {
-    dryRun: false,
-    plan: { actions: [] } as unknown as SyncResult['plan'],
-    counts: { uploaded: 0, downloaded: 0, deletedLocal: 0, deletedRemote: 0, moved: 0, conflicts: 0, errors: 0 },
-    errors: [],
-    runAgain: false,
-    durationMs: 1,
-    ...over,
-  };
-}
+const result = syncResult;
 
 function world() {
   const states = new Emitter<StateChange>();

@@ -6,20 +6,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { StratusError } from '../../../src/core/StratusError.js';
 import type { SyncResult } from '../../../src/engine/SyncResult.js';
 import { isOfflineError, SyncScheduler, type RunReason, type SchedulerState, type SyncSchedulerOptions } from '../../../src/engine/watch/SyncScheduler.js';
+import { syncResult } from '../../support/syncResults.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function result(over: Partial<SyncResult> = {}): SyncResult {
-  return {
-    dryRun: false,
-    plan: { actions: [] } as unknown as SyncResult['plan'],
-    counts: { uploaded: 0, downloaded: 0, deletedLocal: 0, deletedRemote: 0, moved: 0, conflicts: 0, errors: 0 },
-    errors: [],
-    runAgain: false,
-    durationMs: 1,
-    ...over,
-  };
-}
+const result = syncResult;
 
 const networkDown = () => new StratusError('remote-list-failed', 'listing failed', { severity: 'fatal', cause: new StratusError('network', "can't reach", { severity: 'soft' }) });
 

@@ -16,16 +16,10 @@ import { HeadMarker } from '../../../src/engine/watch/HeadMarker.js';
 import type { SchedulerState } from '../../../src/engine/watch/SyncScheduler.js';
 import { startBackend, type S3Backend } from '../../support/s3Backends.js';
 import { startEngineWorld, type EngineWorld } from '../scenarios/engineWorld.js';
+import { until } from '../../support/until.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 /** A cuttable network: forwards to `port` while up; resets every connection while down. */
 async function startLink(port: number): Promise<{ endpoint: string; down(): void; up(): void; close(): Promise<void> }> {
