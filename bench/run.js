@@ -2,13 +2,17 @@
 // `npm run bench` (= `npm run build && node bench/run.js`): Stratus against rclone and
 // `aws s3 sync` on one sandbox S3 server. See docs/benchmarks.md for what is measured.
 //
-//   node bench/run.js [--quick] [--repeats N] [--repeats-b N] [--only a,b,c,d] [--no-write] [--out FILE] [--keep] [--commit LABEL]
+//   node bench/run.js [--quick] [--repeats N] [--repeats-b N] [--only a,b,c,d,w] [--no-write] [--out FILE] [--keep] [--commit LABEL]
+//                     [--watch-edits N] [--watch-idle-s S]
 //
 // --quick     reduced sizes for a smoke test (a few seconds per tool); never written to the docs
 //             unless --out is given
 // --repeats   repeats of (a), (c), (d) (default 3; the median is reported)
 // --repeats-b repeats of (b) (default 1)
-// --only      run some scenarios only (c0 and d need c: "d" implies the setup of c)
+// --only      run some scenarios only (c0 and d need c: "d" implies the setup of c); w is `stratus watch`
+//             (latency from a write to its upload, idle CPU; Stratus only, its own results block)
+// --watch-edits N   edits per latency measurement of (w) (default 200)
+// --watch-idle-s S  the idle CPU window of (w) (default 60)
 // --no-write  print the table only; do not touch docs/benchmarks.md
 // --out FILE  write the results there instead of docs/benchmarks.md
 // --keep      keep the temp folder (datasets, sandbox data) for inspection
@@ -28,6 +32,8 @@ import { listPrefix, s3Client, verifyObjectSize, verifyTree } from './lib/s3chec
 import { startSandbox } from './lib/sandbox.js';
 import { AWS, makeTools, RCLONE } from './lib/tools.js';
 import { DOC_TEMPLATE } from './lib/docTemplate.js';
+import { benchWatch } from './lib/watchBench.js';
+import { renderWatchResults, WATCH_END, WATCH_START } from './lib/watchReport.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -48,6 +54,8 @@ try {
       out: { type: 'string' },
       keep: { type: 'boolean', default: false },
       commit: { type: 'string' },
+      'watch-edits': { type: 'string' },
+      'watch-idle-s': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   }));
@@ -55,22 +63,25 @@ try {
   usageError(err.message.split('\n')[0]);
 }
 if (opts.help) {
-  console.log('Usage: node bench/run.js [--quick] [--repeats N] [--repeats-b N] [--only a,b,c,d] [--no-write] [--out FILE] [--keep] [--commit LABEL]\nSee docs/benchmarks.md.');
+  console.log('Usage: node bench/run.js [--quick] [--repeats N] [--repeats-b N] [--only a,b,c,d,w] [--no-write] [--out FILE] [--keep] [--commit LABEL]\n' +
+    '                        [--watch-edits N] [--watch-idle-s S]\nSee docs/benchmarks.md.');
   process.exit(0);
 }
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const SIZES = opts.quick
-  ? { a: [4, 50], bigSize: 32 * MiB, c: [10, 100], fileSize: 4 * KiB, changed: 10 }
-  : { a: [20, 100], bigSize: 512 * MiB, c: [100, 100], fileSize: 4 * KiB, changed: 10 };
+  ? { a: [4, 50], bigSize: 32 * MiB, c: [10, 100], fileSize: 4 * KiB, changed: 10, wBig: [10, 100], wSmall: [10, 10] }
+  : { a: [20, 100], bigSize: 512 * MiB, c: [100, 100], fileSize: 4 * KiB, changed: 10, wBig: [100, 100], wSmall: [10, 10] };
 const repeats = Number(opts.repeats ?? (opts.quick ? 1 : 3));
 const repeatsB = Number(opts['repeats-b'] ?? 1);
-for (const [flag, n] of [['--repeats', repeats], ['--repeats-b', repeatsB]]) {
+const watchEdits = Number(opts['watch-edits'] ?? (opts.quick ? 20 : 200));
+const watchIdleS = Number(opts['watch-idle-s'] ?? (opts.quick ? 15 : 60));
+for (const [flag, n] of [['--repeats', repeats], ['--repeats-b', repeatsB], ['--watch-edits', watchEdits], ['--watch-idle-s', watchIdleS]]) {
   if (!Number.isInteger(n) || n < 1) usageError(`${flag} must be a positive integer`);
 }
-const only = new Set((opts.only ?? 'a,b,c,d').split(',').map((s) => s.trim()));
-for (const id of only) if (!['a', 'b', 'c', 'd'].includes(id)) usageError(`--only takes a comma-separated list of a, b, c, d; got "${id}"`);
+const only = new Set((opts.only ?? 'a,b,c,d,w').split(',').map((s) => s.trim()));
+for (const id of only) if (!['a', 'b', 'c', 'd', 'w'].includes(id)) usageError(`--only takes a comma-separated list of a, b, c, d, w; got "${id}"`);
 const outPath = opts['no-write'] ? undefined : opts.out !== undefined ? resolve(opts.out) : opts.quick ? undefined : join(repoRoot, 'docs/benchmarks.md');
 
 const log = (line) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -99,6 +110,8 @@ let sandbox;
 let stopping = false;
 let interrupted = false;
 let cleaning;
+/** What (w) started (its sandbox, the watch processes), stopped in reverse order. */
+const extras = [];
 /** Stops the measured child and the sandbox and removes the temp folder; every caller waits for the same cleanup. */
 function cleanup() {
   stopping = true;
@@ -107,6 +120,7 @@ function cleanup() {
 }
 async function doCleanup() {
   await killCurrent();
+  for (const x of extras.splice(0).reverse()) await x.stop().catch(() => undefined);
   if (sandbox !== undefined) {
     log(`stopping the sandbox (pid ${sandbox.pid})`);
     await sandbox.stop().catch(() => sandbox.stopSync());
@@ -299,6 +313,14 @@ async function main() {
     }
   }
 
+  // (w) stratus watch: latency from a write to its upload, idle CPU. Its own sandbox (with a request log).
+  let watchResult;
+  if (only.has('w')) {
+    watchResult = await benchWatch({
+      repoRoot, scratch, log, edits: watchEdits, idleS: watchIdleS, big: SIZES.wBig, small: SIZES.wSmall, track: (x) => extras.push(x),
+    });
+  }
+
   // Sanity: nothing was written outside the bench prefixes.
   const stray = [...(await listPrefix(s3, bucket, ''))].filter(([k]) => !k.startsWith('bench-'));
   if (stray.length) log(`note: ${stray.length} keys outside bench-* prefixes, e.g. ${stray[0][0]}`);
@@ -310,11 +332,25 @@ async function main() {
   const loadAfter = await backgroundLoad();
   const load = { before: loadBefore, during, after: loadAfter };
   if (during !== undefined) log(`other processes used ${during.foreignPct}% of the machine's CPU during the run`);
-  const { markdown, misses } = renderResults({ machine, versions, tools, scenarios, repeats, repeatsB, startedAt, durationS, load, quick: opts.quick });
-  process.stdout.write(`${markdown}\n`);
-  if (outPath !== undefined) {
-    writeDoc(outPath, markdown, DOC_TEMPLATE);
-    log(`results written to ${outPath}`);
+  const misses = [];
+  // Each block is rewritten only when its scenarios ran, so `--only w` keeps the (a)–(d) results and vice versa.
+  if (scenarios.length > 0) {
+    const r = renderResults({ machine, versions, tools, scenarios, repeats, repeatsB, startedAt, durationS, load, quick: opts.quick });
+    process.stdout.write(`${r.markdown}\n`);
+    misses.push(...r.misses);
+    if (outPath !== undefined) {
+      writeDoc(outPath, r.markdown, DOC_TEMPLATE);
+      log(`results written to ${outPath}`);
+    }
+  }
+  if (watchResult !== undefined) {
+    const w = renderWatchResults({ machine, versions, startedAt, durationS, result: watchResult, idleS: watchIdleS, load, quick: opts.quick });
+    process.stdout.write(`\n${w.markdown}\n`);
+    misses.push(...w.misses);
+    if (outPath !== undefined) {
+      writeDoc(outPath, w.markdown, DOC_TEMPLATE, { start: WATCH_START, end: WATCH_END });
+      log(`watch results written to ${outPath}`);
+    }
   }
   log(`done in ${Math.round(durationS)} s${misses.length ? `; Stratus missed ${misses.length} target(s)` : ''}`);
 }

@@ -1,6 +1,7 @@
 // The docs page written by the first `npm run bench` when docs/benchmarks.md does not
 // exist yet. Later runs replace only the block between the results markers.
 import { END, START } from './report.js';
+import { WATCH_END, WATCH_START } from './watchReport.js';
 
 export const DOC_TEMPLATE = `# Benchmarks
 
@@ -24,4 +25,9 @@ table and rewrites the results section of this page. Options (\`node bench/run.j
 
 ${START}
 ${END}
+
+## \`stratus watch\`: latency and idle CPU
+
+${WATCH_START}
+${WATCH_END}
 `;

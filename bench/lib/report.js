@@ -171,14 +171,17 @@ export function renderResults({ machine, versions, tools, scenarios, repeats, re
   return { markdown: L.join('\n'), misses, invalid };
 }
 
-/** Writes the results into the page between the markers (creating the page from `template` if needed). */
-export function writeDoc(path, results, template) {
+/**
+ * Writes the results into the page between the markers (creating the page from `template` if needed).
+ * `markers` names another block of the page (the watch scenario has its own).
+ */
+export function writeDoc(path, results, template, markers = { start: START, end: END }) {
   let doc = existsSync(path) ? readFileSync(path, 'utf8') : template;
-  const a = doc.indexOf(START);
-  const b = doc.indexOf(END);
+  const a = doc.indexOf(markers.start);
+  const b = doc.indexOf(markers.end);
   if (a === -1 || b === -1 || b < a) {
-    throw new Error(`${path} exists but has no results markers; add the lines\n${START}\n${END}\nwhere the results go`);
+    throw new Error(`${path} has no results markers for this block; add the lines\n${markers.start}\n${markers.end}\nwhere the results go`);
   }
-  doc = doc.slice(0, a) + results + doc.slice(b + END.length);
+  doc = doc.slice(0, a) + results + doc.slice(b + markers.end.length);
   writeFileSync(path, doc);
 }

@@ -6,17 +6,22 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 /**
+ * `options.verbose` starts it with `--verbose` (one stderr line per S3 request, as
+ * "[s3] METHOD /bucket/key STATUS …ms id" when the response is finished) and hands every
+ * stderr line to `options.onLine` as it arrives, besides writing it to `logFile`.
+ * @param {{ verbose?: boolean, onLine?: (line: string) => void }} [options]
  * @returns {Promise<{ info: any, pid: number, stop: () => Promise<void> }>}
  */
-export async function startSandbox(repoRoot, dataDir, logFile) {
+export async function startSandbox(repoRoot, dataDir, logFile, options = {}) {
   const main = join(repoRoot, 'out/tsc/sandbox/main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: build first ("npx tsc -b" or "npm run build")`);
-  const child = spawn(process.execPath, [main, '--json', '--data-dir', dataDir], {
+  const child = spawn(process.execPath, [main, '--json', '--data-dir', dataDir, ...(options.verbose ? ['--verbose'] : [])], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log = createWriteStream(logFile);
   child.stderr.pipe(log);
+  if (options.onLine !== undefined) createInterface({ input: child.stderr }).on('line', options.onLine);
   let exited = false;
   const exit = new Promise((resolve) => child.on('exit', (code, signal) => {
     exited = true;
