@@ -5,18 +5,20 @@
  */
 import { APP_ORIGIN } from '../engine/ui/rendererAssets.js';
 
+/** The part every window shares, with or without a preload (the login window shows a remote page and has none). */
+export const LOCKED_DOWN = {
+  sandbox: true,
+  contextIsolation: true,
+  nodeIntegration: false,
+  nodeIntegrationInWorker: false,
+  webSecurity: true,
+  allowRunningInsecureContent: false,
+  webviewTag: false,
+  spellcheck: false,
+} as const;
+
 export function secureWebPreferences(preloadPath: string) {
-  return {
-    preload: preloadPath,
-    sandbox: true,
-    contextIsolation: true,
-    nodeIntegration: false,
-    nodeIntegrationInWorker: false,
-    webSecurity: true,
-    allowRunningInsecureContent: false,
-    webviewTag: false,
-    spellcheck: false,
-  } as const;
+  return { preload: preloadPath, ...LOCKED_DOWN } as const;
 }
 
 /** Only our own pages may be navigated to inside a window. */

@@ -11,6 +11,7 @@
  */
 import { BrowserWindow, session, shell, type BrowserWindowConstructorOptions, type Session } from 'electron';
 import type { LoginSurface, LoginWindow, LoginWindowEvents } from './LoginWindowFlow.js';
+import { LOCKED_DOWN } from '../windowPolicy.js';
 
 /** Chromium's net error for a navigation that was cancelled (here: one we blocked); not a load failure. */
 const ERR_ABORTED = -3;
@@ -39,17 +40,8 @@ export class ElectronLoginSurface implements LoginSurface {
       title: 'Sign in to Stratus',
       autoHideMenuBar: true,
       ...(parent === undefined || parent.isDestroyed() ? {} : { parent }),
-      webPreferences: {
-        session: loginSession,
-        sandbox: true,
-        contextIsolation: true,
-        nodeIntegration: false,
-        nodeIntegrationInWorker: false,
-        webSecurity: true,
-        allowRunningInsecureContent: false,
-        webviewTag: false,
-        spellcheck: false,
-      },
+      // No preload: the hosted UI is a remote page and gets no bridge at all.
+      webPreferences: { session: loginSession, ...LOCKED_DOWN },
     };
     const window = new BrowserWindow(windowOptions);
     const { webContents } = window;
