@@ -19,6 +19,7 @@ import { summarize } from '../core/plan.js';
 import { reconcile } from '../core/reconcile.js';
 import { buildRemoteSnapshot, type ListedObject } from '../core/remoteSnapshot.js';
 import { StratusError, isStratusError } from '../core/StratusError.js';
+import { enterHeapPhase } from './heapGrowth.js';
 import { SqliteJournal } from './journal/SqliteJournal.js';
 import { ENGINE_FOLDER, IgnoreRules } from './local/IgnoreRules.js';
 import { scanLocal, type LocalScanResult } from './local/LocalScanner.js';
@@ -226,6 +227,7 @@ export class SyncEngine {
   private async run(options: RunOptions): Promise<SyncResult> {
     const started = Date.now();
     this.phaseEmitter.fire({ phase: 'discovering' });
+    enterHeapPhase('discovery');
     const { remote, location } = this.options;
     const ignore = await IgnoreRules.load(this.root, { caseInsensitive: this.caseInsensitive });
     const synced = await this.journal.loadSynced();
@@ -296,6 +298,7 @@ export class SyncEngine {
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       onItem: (item) => this.itemEmitter.fire(item),
     });
+    enterHeapPhase('transfer');
     const outcome = await propagator.run(plan);
     await this.recordRun(outcome.counts);
     this.log.info(describeCounts(outcome.counts), { durationMs: Date.now() - started, scanned: scan.stats.files, hashed: scan.hashed, listed: listing.length });

@@ -7,31 +7,43 @@
  * 4 on a busy 2-core machine: 10,000 lstat calls ≈ 300–400 ms through
  * fs/promises, ≈ 90–130 ms synchronous; the no-change re-sync of 10,000 files
  * went from a median 1.32 s to 1.22 s). A slow disk (a network share) must
- * never hold the event loop, so one call slower than SLOW_CALL_MS switches the
- * process to the asynchronous calls. The results (values and errors) are the
- * same either way.
+ * never hold the event loop, so a few calls slower than SLOW_CALL_MS (or one
+ * much slower) switch the process to the asynchronous calls. The results
+ * (values and errors) are the same either way.
  *
  * Tried and not kept: the same for the per-upload stat/lstat/read of small
  * files (2,000 × 4 KiB first upload: no difference within noise, the run is
  * bound by the SDK's per-request CPU).
  */
 
-/** A single call slower than this means the disk is not answering from memory. */
+/** A call slower than this did not come from memory (or the thread was preempted). */
 const SLOW_CALL_MS = 2;
+/** This many slow calls mean the disk is slow: from then on, asynchronous calls only. */
+const SLOW_CALLS_TO_SWITCH = 4;
+/** One call this slow switches at once (a network share, a spinning disk waking up). */
+const VERY_SLOW_CALL_MS = 20;
 
-let slowDisk = false;
+let slowCalls = 0;
 
 /** Whether synchronous calls are still in use (false once the disk was slow). */
 export function fastCallsEnabled(): boolean {
-  return !slowDisk;
+  return slowCalls < SLOW_CALLS_TO_SWITCH;
 }
 
-/** Runs `call` synchronously, noting a slow answer; its error is thrown as is. */
+/**
+ * Runs `call` synchronously, noting a slow answer; its error is thrown as is.
+ * A few isolated slow calls are tolerated: on a busy machine a 10 µs lstat is
+ * now and then descheduled for a few ms, and switching a whole run to the
+ * asynchronous calls for that once made a 10,000-file scan ten times slower
+ * (issue 4, first sync: 0.6 s → 7.8 s, and tens of MB more memory in stream
+ * buffers). A slow disk is still caught after a handful of calls.
+ */
 export function timedSync<T>(call: () => T): T {
   const started = performance.now();
   try {
     return call();
   } finally {
-    if (performance.now() - started > SLOW_CALL_MS) slowDisk = true;
+    const ms = performance.now() - started;
+    if (ms > SLOW_CALL_MS) slowCalls += ms > VERY_SLOW_CALL_MS ? SLOW_CALLS_TO_SWITCH : 1;
   }
 }

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, constants, createReadStream, lstatSync, openSync, readSync, type Stats } from 'node:fs';
-import { lstat } from 'node:fs/promises';
+import { lstat, open } from 'node:fs/promises';
 import { fastCallsEnabled, timedSync } from './fastFs.js';
 import { errnoCode } from './fsErrors.js';
 
@@ -86,18 +86,43 @@ export async function md5File(absPath: string, signal?: AbortSignal, sizeHint = 
 const VANISHED = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
 
 /**
- * Files up to this size are hashed with synchronous calls while the disk answers
- * fast (fastFs.ts), all in one shared buffer. Why: a read stream per file costs a
+ * Files up to this size are read whole into a reused buffer, synchronously while
+ * the disk answers fast (fastFs.ts), else asynchronously. Why: a read stream per file costs a
  * fresh 64 KiB buffer and a few promise round trips; for 10,000 small files that
  * churned ≈ 640 MB of short-lived buffers, which left the process's malloc heap
  * tens of MB larger for the rest of the run (issue 4, first sync of 10,000 ×
  * 4 KiB). Small enough that one read never holds the event loop for long.
  */
 export const SMALL_FILE_BYTES = 64 * 1024;
-/** One more byte than a small file may have, so growth while reading is seen. */
+/** The synchronous reads' buffer: one byte more than a small file may have, so growth while reading is seen. */
 let smallBuffer: Buffer | undefined;
 /** O_NONBLOCK: a regular file swapped for a FIFO after the lstat must not block the thread in open(). */
 const SYNC_OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+/** Buffers of SMALL_FILE_BYTES + 1 for the asynchronous small-file reads, kept for reuse (at most one per hash in flight). */
+const spareBuffers: Buffer[] = [];
+
+/** MD5 of a file of at most SMALL_FILE_BYTES in one pooled buffer, no stream; undefined if it holds more by now. */
+async function md5SmallFile(absPath: string): Promise<string | undefined> {
+  const buffer = spareBuffers.pop() ?? Buffer.allocUnsafe(SMALL_FILE_BYTES + 1);
+  try {
+    const file = await open(absPath, 'r');
+    let length = 0;
+    try {
+      for (;;) {
+        const { bytesRead } = await file.read(buffer, length, buffer.length - length, null);
+        if (bytesRead === 0) break;
+        length += bytesRead;
+        if (length === buffer.length) return undefined;
+      }
+    } finally {
+      await file.close();
+    }
+    return createHash('md5').update(buffer.subarray(0, length)).digest('hex');
+  } finally {
+    if (spareBuffers.length < 16) spareBuffers.push(buffer);
+  }
+}
 
 /** MD5 of a file of at most SMALL_FILE_BYTES, read synchronously; undefined if it holds more by now. */
 function md5SmallFileSync(absPath: string): string | undefined {
@@ -163,11 +188,13 @@ export async function hashStableFile(
     try {
       if (attempt > 0) before = await lstat(absPath);
       if (!before.isFile()) return { kind: 'vanished' };
-      const md5 = await md5File(absPath, signal, before.size);
+      // A small file in one pooled buffer: a read stream would cost a fresh 64 KiB buffer per file.
+      const md5 = before.size <= SMALL_FILE_BYTES ? await md5SmallFile(absPath) : await md5File(absPath, signal, before.size);
+      signal?.throwIfAborted();
       const after = await lstat(absPath);
       if (!after.isFile()) return { kind: 'vanished' };
       const identity = identityOf(after);
-      if (sameIdentity(identityOf(before), identity)) return { kind: 'hashed', md5, identity };
+      if (md5 !== undefined && sameIdentity(identityOf(before), identity)) return { kind: 'hashed', md5, identity };
     } catch (error) {
       if (signal?.aborted === true) throw signal.reason;
       const code = errnoCode(error);

@@ -5,7 +5,7 @@
  * once. Emits nothing; an lstat failure is returned with the name, not thrown.
  */
 import type { Stats } from 'node:fs';
-import { lstatSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import { lstat, opendir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fastCallsEnabled, timedSync } from './fastFs.js';
@@ -51,10 +51,17 @@ async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T
 
 /** The children of the folder at `absPath`, in clash order. Throws the fs error when the folder cannot be listed. */
 export async function readFolder(absPath: string): Promise<ListedChild[]> {
-  const names: string[] = [];
-  const dir = await opendir(absPath, { bufferSize: DIR_BUFFER_SIZE });
-  // for-await closes the directory handle, also when it throws.
-  for await (const dirent of dir) names.push(dirent.name);
+  let names: string[];
+  if (fastCallsEnabled()) {
+    // One synchronous readdir while the disk answers fast (fastFs.ts): an opendir stream costs two
+    // promise round trips per 64 names (issue 4, re-sync of 10,000 files in 100 folders: ≈ 40 ms).
+    names = timedSync(() => readdirSync(absPath));
+  } else {
+    names = [];
+    const dir = await opendir(absPath, { bufferSize: DIR_BUFFER_SIZE });
+    // for-await closes the directory handle, also when it throws.
+    for await (const dirent of dir) names.push(dirent.name);
+  }
   const sorted = names.map((name) => ({ name, nfc: name.normalize('NFC') })).sort(compareNames);
   if (fastCallsEnabled()) {
     // Synchronous lstat while the disk answers fast (fastFs.ts): issue 4, scenario (c), 10,000 files:

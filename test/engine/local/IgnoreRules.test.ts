@@ -137,3 +137,25 @@ describe('IgnoreRules.load', () => {
     await expect(IgnoreRules.load(root)).rejects.toMatchObject({ code: 'ignore-file-unreadable', severity: 'fatal' });
   });
 });
+
+describe('IgnoreRules without user rules (built-in rules matched one name at a time)', () => {
+  const paths = [
+    'a.txt', 'docs/a.txt', '.DS_Store', 'x/.DS_Store', 'x/.DS_Store/y.txt', '._x', 'deep/._x/y', '.Trashes', 'x/.Trashes',
+    'x/.Trashes/y.txt', '.Spotlight-V100/store.db', 'a.part', 'movies/a.part/inside.txt', 'x/~$doc.docx', '.~lock.a.odt#',
+    'src/.m.c.swp', 'Thumbs.db', 'thumbs.db', 'THUMBS.DB', 'x/Desktop.ini', '.Trash-1000/files/a', 'x/.Trash-1000',
+    '$RECYCLE.BIN/S-1-5/x', 'System Volume Information/x', '.stratus', '.stratus/journal.db', 'x/.stratus', 'x/.stratus/y',
+    '.stratus-tmp-1', 'x/.stratus-tmp-2', '.stratusignore', 'x/.stratusignore', 'ünïcödé/naïve.txt', 'a b/c d.txt',
+  ];
+  for (const caseInsensitive of [false, true]) {
+    it(`answers as the whole-path matcher does (${caseInsensitive ? 'case-insensitive' : 'case-sensitive'} disk)`, () => {
+      const byName = new IgnoreRules('', { caseInsensitive });
+      // One user rule that matches nothing makes the rules take the whole-path matcher.
+      const byPath = new IgnoreRules('no-such-name-anywhere\n', { caseInsensitive });
+      for (const path of paths) {
+        for (const kind of ['file', 'folder'] as const) {
+          expect({ path, kind, ignored: byName.isIgnored(path, kind) }).toEqual({ path, kind, ignored: byPath.isIgnored(path, kind) });
+        }
+      }
+    });
+  }
+});
