@@ -40,13 +40,15 @@ export async function judgeRun({ ledger, devices, admin, bucket, prefix, settled
 
   const warnings = [...leftUploads];
   const info = [];
-  if (j.zombies.length) warnings.push(`${plural(j.zombies.length, 'version')} that someone replaced or deleted came back: ${j.zombies.slice(0, 5).map((z) => `${describeVersion(z.v)} found at ${z.where.map((p) => `"${p}"`).join(', ')}`).join('; ')}`);
+  // Comeback, duplicate and misplaced versions only mean something in one agreed tree; over three differing copies they are noise.
+  if (!agreed) info.push('the copies differ, so versions that came back, duplicates and misplaced versions were not looked for');
+  else if (j.zombies.length) warnings.push(`${plural(j.zombies.length, 'version')} that someone replaced or deleted came back: ${j.zombies.slice(0, 5).map((z) => `${describeVersion(z.v)} found at ${z.where.map((p) => `"${p}"`).join(', ')}`).join('; ')}`);
   const dupText = (ds) => ds.slice(0, 5).map((d) => `v${d.v.id} at ${d.where.map((p) => `"${p}"`).join(', ')}`).join('; ');
   const given = j.duplicates.filter((d) => d.given);
   const notGiven = j.duplicates.filter((d) => !d.given);
-  if (notGiven.length) warnings.push(`${plural(notGiven.length, 'version')} exist under more than one name: ${dupText(notGiven)}`);
-  if (given.length) info.push(`${plural(given.length, 'version')} kept under both names two writers renamed it to at about the same time: ${dupText(given)}`);
-  if (j.misplaced.length) warnings.push(`${plural(j.misplaced.length, 'version')} ended under a name nobody gave it: ${j.misplaced.slice(0, 5).map((m) => `${describeVersion(m.v)} found at "${m.path}"`).join('; ')}`);
+  if (agreed && notGiven.length) warnings.push(`${plural(notGiven.length, 'version')} exist under more than one name: ${dupText(notGiven)}`);
+  if (agreed && given.length) info.push(`${plural(given.length, 'version')} kept under both names two writers renamed it to at about the same time: ${dupText(given)}`);
+  if (agreed && j.misplaced.length) warnings.push(`${plural(j.misplaced.length, 'version')} ended under a name nobody gave it: ${j.misplaced.slice(0, 5).map((m) => `${describeVersion(m.v)} found at "${m.path}"`).join('; ')}`);
   const raced = [...ledger.versions.values()].filter((v) => v.notes.length > 0);
   if (raced.length) warnings.push(`${plural(raced.length, 'write')} had the file replaced right after it: ${raced.slice(0, 5).map(describeVersion).join('; ')}`);
   for (const c of clients) {
