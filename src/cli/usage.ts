@@ -26,7 +26,7 @@ Sync options:
   --limit-down RATE   Download bandwidth limit, likewise. A plain number is bytes per second.
 
 Watch options (times in milliseconds):
-  --debounce-ms MS    Quiet time after the last local change before a run (default: 1000).
+  --debounce-ms MS    Quiet time after the last local change before a run (default: 500).
   --poll-ms MS        How often an idle client checks the server's change marker (default: 15000);
                       one small GET each, 240 per idle hour.
   --full-list-ms MS   A full run (whole listing and folder scan) at least this often, for changes

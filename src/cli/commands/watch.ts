@@ -50,7 +50,7 @@ function parseTimings(args: ParsedArgs): Timings | string[] {
     return n;
   };
   const t = {
-    debounceMs: read(args.timings.debounceMs, 'debounce-ms', 1000, 0),
+    debounceMs: read(args.timings.debounceMs, 'debounce-ms', 500, 0),
     // Floors keep a typo from polling the server in a tight loop.
     pollMs: read(args.timings.pollMs, 'poll-ms', 15_000, 50),
     fullListMs: read(args.timings.fullListMs, 'full-list-ms', 600_000, 1000),

@@ -40,7 +40,7 @@ export interface ContinuousSyncOptions {
   readonly root: string;
   /** Remote change detection; without it only the periodic full run sees remote changes. */
   readonly marker?: HeadMarker;
-  /** Quiet time after the last local event. @default 1000 */
+  /** Quiet time after the last local event. @default 500 */
   readonly debounceMs?: number;
   /** Head marker poll interval while idle. @default 15000 */
   readonly pollMs?: number;

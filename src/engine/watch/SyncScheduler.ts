@@ -45,7 +45,7 @@ export interface CompletedRun {
 
 export interface SyncSchedulerOptions {
   readonly engine: SyncRunner;
-  /** Quiet time after the last request before a run starts. @default 1000 */
+  /** Quiet time after the last request before a run starts. @default 500 (an editor's temp-file-and-rename save takes milliseconds; the rest is latency) */
   readonly debounceMs?: number;
   /** A constant stream of requests still runs this long after the first one. @default 5000 */
   readonly maxWaitMs?: number;
@@ -114,7 +114,7 @@ export class SyncScheduler {
 
   constructor(options: SyncSchedulerOptions) {
     this.o = {
-      debounceMs: 1000,
+      debounceMs: 500,
       maxWaitMs: 5000,
       againDelayMs: 100,
       itemRetryMs: 5_000,
