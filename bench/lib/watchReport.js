@@ -24,7 +24,7 @@ export function renderWatchResults({ machine, versions, startedAt, durationS, re
   if (quick) L.push('> **Quick mode (`--quick`): reduced sizes, not the issue\'s benchmark. Do not commit these numbers.**', '');
   L.push(`Run on ${startedAt.toISOString().replace(/\.\d+Z$/, 'Z')} (${Math.round(durationS)} s); ${machine.cores} cores (${machine.cpuModel}), Node ${versions.node}, Stratus ${versions.stratus} (git ${versions.commit}).` +
     (load?.during === undefined ? '' : ` Other processes used ${load.during.foreignPct}% of the machine's CPU during the whole bench run.`), '');
-  L.push('`stratus watch` with its default timings (debounce 1 s, head-marker poll 15 s, full listing 10 min). Latency is per edit, from the end of its last write; nearest-rank percentiles.', '');
+  L.push('`stratus watch` with its default timings (debounce 0.5 s, head-marker poll 15 s, full listing 10 min). Latency is per edit, from the end of its last write; nearest-rank percentiles.', '');
   L.push('| Measurement | Folder | Edits | p50 (s) | p95 (s) | max (s) | Check | Target | Met? |');
   L.push('|---|---|---:|---:|---:|---:|---|---|:-:|');
   const targets = [];
