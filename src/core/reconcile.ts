@@ -289,6 +289,8 @@ function detectLocalMoves(
     // Two candidates with one inode (hard links) are ambiguous: treat neither as a move.
     byInode.set(entry.inode, byInode.has(entry.inode) ? null : entry);
   }
+  // No new local file, no move: skip walking the whole journal.
+  if (byInode.size === 0) return;
   for (const s of synced.values()) {
     if (s.kind !== 'file' || s.local.inode === undefined || local.entries.has(s.path) || handled.has(s.path)) continue;
     const target = byInode.get(s.local.inode);
@@ -320,6 +322,8 @@ function detectRemoteMoves({ local, remote, synced }: ReconcileInput, handled: S
     if (entry.kind !== 'file' || entry.md5 === undefined || synced.has(entry.path) || local.entries.has(entry.path) || handled.has(entry.path)) continue;
     byMd5.set(entry.md5, byMd5.has(entry.md5) ? null : entry);
   }
+  // No new remote file, no move: skip walking the whole journal.
+  if (byMd5.size === 0) return;
   for (const s of synced.values()) {
     if (s.kind !== 'file' || s.md5 === undefined || remote.entries.has(s.path) || handled.has(s.path)) continue;
     const target = byMd5.get(s.md5);

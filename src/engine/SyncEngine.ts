@@ -230,24 +230,28 @@ export class SyncEngine {
     enterHeapPhase('discovery');
     const { remote, location } = this.options;
     const ignore = await IgnoreRules.load(this.root, { caseInsensitive: this.caseInsensitive });
-    const synced = await this.journal.loadSynced();
     // A dry run writes nothing to the server, not even the capability probe's scratch keys.
     if (options.dryRun !== true) await remote.prepare?.({ get: (k) => this.journal.getMeta(k), set: (k, v) => this.journal.setMeta(k, v), uploads: this.journal }, options.signal);
-    const [scan, listing] = await Promise.all([
-      scanLocal({
-        root: this.root,
-        os: this.os,
-        hashCache: this.journal,
-        ignore,
-        caseInsensitive: this.caseInsensitive,
-        log: this.log,
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      }),
-      collect(remote.list(options.signal)),
-    ]);
+    // The listing is a chain of requests answered one after another, the longest part of discovery
+    // (issue 4, re-sync of 10,000 files): it starts first, and the journal and the scan are read while
+    // its pages come in. Marked handled at once, so a failed listing is never an unhandled rejection
+    // while the scan runs; it is thrown where it is awaited below.
+    const listingDone = collect(remote.list(options.signal));
+    listingDone.catch(() => undefined);
+    const synced = await this.journal.loadSynced();
+    const scan = await scanLocal({
+      root: this.root,
+      os: this.os,
+      hashCache: this.journal,
+      ignore,
+      caseInsensitive: this.caseInsensitive,
+      log: this.log,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
     if (options.dryRun !== true) await this.removeLeftoverTemps(scan.leftoverTemps);
     const byKey = new Map<string, SyncedEntry>();
     for (const entry of synced.values()) byKey.set(entry.remote.key, entry);
+    const listing = await listingDone;
     const internal = `${location.prefix}${ENGINE_FOLDER}/`;
     const listed = buildRemoteSnapshot(listing, {
       prefix: location.prefix,
@@ -269,7 +273,8 @@ export class SyncEngine {
         deviceName: this.options.deviceName ?? hostname(),
         now: new Date(),
         unsettled: scan.unsettled,
-        isIgnored: (path, kind) => ignore.isIgnored(path, kind),
+        // The scan left out every ignored path (same rules, same kind), so its entries need no second look.
+        isIgnored: (path, kind) => !scan.snapshot.entries.has(path) && ignore.isIgnored(path, kind),
         ...(options.confirmDeletes === undefined ? {} : { confirmDeletes: options.confirmDeletes }),
       },
     );

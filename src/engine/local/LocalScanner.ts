@@ -26,7 +26,7 @@ import { isCanonicalName, type LocalOs } from '../../core/names.js';
 import { StratusError } from '../../core/StratusError.js';
 import type { Logger } from '../logger.js';
 import type { HashCache, HashCacheEntry } from '../ports.js';
-import { hashSmallFileSync, hashStableFile, identityOf, isImplausibleTime, safeTimeMs, sameIdentity, SMALL_FILE_BYTES, type HashOutcome } from './hashFile.js';
+import { hashSmallFileSync, hashStableFile, hasIdentity, isImplausibleTime, safeTimeMs, SMALL_FILE_BYTES, type HashOutcome } from './hashFile.js';
 import { errnoCode } from './fsErrors.js';
 import { ENGINE_TEMP_PREFIX } from './defaultIgnores.js';
 import type { IgnoreRules } from './IgnoreRules.js';
@@ -90,6 +90,8 @@ export interface LocalScanResult {
 
 /** Hash tasks allowed to wait in the queue before the walk pauses, so a cold scan of 1M files stays bounded. */
 const MAX_QUEUED_HASHES = 256;
+/** Longest stretch the walk runs without giving the event loop a turn (checked between folders). */
+const MAX_TURN_MS = 5;
 /** Small files hashed synchronously (hashSmallFileSync) between two turns of the event loop. */
 const SYNC_HASHES_PER_TURN = 256;
 
@@ -190,13 +192,22 @@ class LocalScan {
 
   private async walk(): Promise<void> {
     const stack: Folder[] = [{ core: '', disk: '' }];
+    let turnStarted = performance.now();
     for (let folder = stack.pop(); folder !== undefined; folder = stack.pop()) {
+      // With the synchronous calls (fastFs.ts) a walk would otherwise never give the event loop a turn:
+      // the remote listing running beside it could not send its next page request until the walk ends.
+      if (performance.now() - turnStarted > MAX_TURN_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        turnStarted = performance.now();
+      }
       this.options.signal?.throwIfAborted();
       if (this.taskFailure !== undefined) return;
       const children = await this.list(folder);
       const taken: TakenNames = { exact: new Set(), folded: new Set() };
       for (const child of children) {
-        const subfolder = await this.visit(folder, child, taken);
+        // Most names are decided synchronously; only a hash that must wait returns a promise.
+        const visited = this.visit(folder, child, taken);
+        const subfolder = visited instanceof Promise ? await visited : visited;
         if (subfolder !== undefined) stack.push(subfolder);
       }
     }
@@ -216,8 +227,8 @@ class LocalScan {
     }
   }
 
-  /** Decides what one listed name becomes; returns the folder to descend into, if any. */
-  private async visit(parent: Folder, child: ListedChild, taken: TakenNames): Promise<Folder | undefined> {
+  /** Decides what one listed name becomes; returns the folder to descend into, if any (a promise only when it must wait). */
+  private visit(parent: Folder, child: ListedChild, taken: TakenNames): Folder | undefined | Promise<undefined> {
     const { name, nfc, stat: statted } = child;
     const core = joinRel(parent.core, nfc);
     const disk = joinRel(parent.disk, name);
@@ -251,8 +262,7 @@ class LocalScan {
       this.addEntry(this.entryFor(core, 'folder', stats), disk);
       return { core, disk };
     }
-    await this.fileSeen(core, disk, stats);
-    return undefined;
+    return this.fileSeen(core, disk, stats)?.then(() => undefined);
   }
 
   private statFailed(core: string, name: string, code: string): void {
@@ -280,38 +290,37 @@ class LocalScan {
   private entryFor(path: string, kind: 'file' | 'folder', stats: Stats, md5?: string): LocalEntry {
     const mtimeMs = safeTimeMs(stats.mtimeMs);
     if (isImplausibleTime(stats.mtimeMs)) this.implausibleTimes++;
-    return {
-      path,
-      kind,
-      size: kind === 'file' ? stats.size : 0,
-      mtimeMs,
-      // 0 means "no file ID" on some Windows file systems (FAT): better none than a shared one.
-      ...(stats.ino === 0 ? {} : { inode: stats.ino }),
-      ...(md5 === undefined ? {} : { md5 }),
-    };
+    const size = kind === 'file' ? stats.size : 0;
+    // 0 means "no file ID" on some Windows file systems (FAT): better none than a shared one.
+    // (Written out rather than spread: this runs once per file of every scan.)
+    if (stats.ino === 0) return md5 === undefined ? { path, kind, size, mtimeMs } : { path, kind, size, mtimeMs, md5 };
+    return md5 === undefined ? { path, kind, size, mtimeMs, inode: stats.ino } : { path, kind, size, mtimeMs, inode: stats.ino, md5 };
   }
 
-  private async fileSeen(core: string, disk: string, stats: Stats): Promise<void> {
+  /** Records a file (from the hash cache, or hashed now or later); a promise only when the walk must wait. */
+  private fileSeen(core: string, disk: string, stats: Stats): Promise<void> | undefined {
     const cached = this.cache.get(core);
-    if (this.options.rehashAll !== true && cached !== undefined && sameIdentity(cached, identityOf(stats))) {
+    if (this.options.rehashAll !== true && cached !== undefined && hasIdentity(cached, stats)) {
       this.addEntry(this.entryFor(core, 'file', stats, cached.md5), disk);
       this.seenHashes.push(cached);
-      return;
+      return undefined;
     }
     if (stats.size <= SMALL_FILE_BYTES) {
       const outcome = hashSmallFileSync(join(this.options.root, disk), stats);
       if (outcome !== undefined) {
         this.recordHash(core, disk, outcome);
         // A folder of many small files must not hold the event loop (Ctrl-C, timers) until it is done.
-        if (++this.syncHashes % SYNC_HASHES_PER_TURN === 0) {
-          await new Promise((resolve) => setImmediate(resolve));
-          this.options.signal?.throwIfAborted();
-        }
-        return;
+        if (++this.syncHashes % SYNC_HASHES_PER_TURN !== 0) return undefined;
+        return new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.options.signal?.throwIfAborted());
       }
     }
     // Backpressure: pause the walk rather than queue a closure per file of a huge cold tree.
-    if (this.queue.size >= MAX_QUEUED_HASHES) await this.queue.onSizeLessThan(MAX_QUEUED_HASHES / 2);
+    if (this.queue.size >= MAX_QUEUED_HASHES) return this.queue.onSizeLessThan(MAX_QUEUED_HASHES / 2).then(() => this.enqueueHash(core, disk, stats));
+    this.enqueueHash(core, disk, stats);
+    return undefined;
+  }
+
+  private enqueueHash(core: string, disk: string, stats: Stats): void {
     const { signal } = this.options;
     void this.queue
       .add(() => this.hash(core, disk, stats), signal === undefined ? {} : { signal })

@@ -65,6 +65,11 @@ export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
   return a.inode === b.inode && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
 }
 
+/** sameIdentity(a, identityOf(stats)) without building the identity (the scanner asks once per cached file). */
+export function hasIdentity(a: FileIdentity, stats: Stats): boolean {
+  return a.inode === stats.ino && a.size === stats.size && a.mtimeMs === safeTimeMs(stats.mtimeMs) && a.ctimeMs === safeTimeMs(stats.ctimeMs);
+}
+
 /**
  * Hex MD5 of a file's content, read in chunks of at most 1 MiB. Throws the fs
  * error, or the signal's reason on abort.

@@ -69,9 +69,9 @@ export async function readFolder(absPath: string): Promise<ListedChild[]> {
     const out: ListedChild[] = [];
     for (const child of sorted) {
       try {
-        out.push({ ...child, stat: { stats: timedSync(() => lstatSync(join(absPath, child.name))) } });
+        out.push({ name: child.name, nfc: child.nfc, stat: { stats: timedSync(() => lstatSync(join(absPath, child.name))) } });
       } catch (error) {
-        out.push({ ...child, stat: { error: error as NodeJS.ErrnoException } });
+        out.push({ name: child.name, nfc: child.nfc, stat: { error: error as NodeJS.ErrnoException } });
       }
       if (!fastCallsEnabled()) return [...out, ...(await statAll(absPath, sorted.slice(out.length)))];
     }
