@@ -31,21 +31,24 @@ function takeConfigArg() {
   return value;
 }
 
-/** Runs Electron (through electron's own CLI, so no shell is needed on Windows); resolves with its exit code. */
-function runElectron(configFile) {
-  const electron = spawn(process.execPath, [join(root, 'node_modules', 'electron', 'cli.js'), '.', ...args], {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, STRATUS_CONFIG: configFile },
-  });
-  // Ctrl+C reaches the whole process group; this script waits for Electron to quit instead of dying first.
+/**
+ * Runs a Node script of ours in the foreground; resolves with its exit code. Ctrl+C reaches
+ * the whole process group; this script waits for the child to finish instead of dying first.
+ */
+function runChild(script, scriptArgs, env) {
+  const child = spawn(process.execPath, [script, ...scriptArgs], { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
   const forward = (signal) => {
     stopping = true;
-    electron.kill(signal);
+    child.kill(signal);
   };
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
-  return new Promise((done) => electron.on('exit', (code, signal) => done(code ?? (signal ? 1 : 0))));
+  return new Promise((done) => child.on('exit', (code, signal) => done(code ?? (signal ? 1 : 0))));
+}
+
+/** Runs Electron (through electron's own CLI, so no shell is needed on Windows). */
+function runElectron(configFile) {
+  return runChild(join(root, 'node_modules', 'electron', 'cli.js'), ['.', ...args], { STRATUS_CONFIG: configFile });
 }
 
 /** Electron's binary if its package already has it (never triggers the download `require('electron')` would). */
@@ -57,20 +60,9 @@ function electronBinary() {
   return existsSync(binary) ? binary : undefined;
 }
 
-/** `stratus watch --ui` with `watchArgs`; resolves with its exit code. */
+/** `stratus watch --ui` with `watchArgs`. */
 function runHeadless(watchArgs, env) {
-  const watch = spawn(process.execPath, [join(root, 'bin', 'stratus.js'), 'watch', '--ui', ...watchArgs], {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, ...env },
-  });
-  const forward = (signal) => {
-    stopping = true;
-    watch.kill(signal);
-  };
-  process.on('SIGINT', forward);
-  process.on('SIGTERM', forward);
-  return new Promise((done) => watch.on('exit', (code, signal) => done(code ?? (signal ? 1 : 0))));
+  return runChild(join(root, 'bin', 'stratus.js'), ['watch', '--ui', ...watchArgs], env);
 }
 
 /** Starts the sandbox and resolves with its child process and the JSON line it printed. */

@@ -24,7 +24,7 @@ import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { authError } from './authErrors.js';
-import { readSecretFile, writeSecretFile } from './secretFile.js';
+import { readAccountFile, writeSecretFile } from './secretFile.js';
 import { isStoredSession, storedSessionRecord, type StoredSession, type TokenVault } from './TokenVault.js';
 
 export interface FileTokenVaultOptions {
@@ -46,10 +46,6 @@ export function accountKey(issuer: string, clientId: string): string {
   return createHash('sha256').update(`${issuer}\n${clientId}`).digest('hex').slice(0, 16);
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 export class FileTokenVault implements TokenVault {
   /** The file that holds (or will hold) the session. */
   readonly file: string;
@@ -65,23 +61,11 @@ export class FileTokenVault implements TokenVault {
   }
 
   async get(): Promise<StoredSession | undefined> {
-    let text: string | undefined;
-    try {
-      text = await readSecretFile(this.file);
-    } catch (err) {
-      throw this.damaged(`cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, err);
-    }
-    if (text === undefined) return undefined;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (err) {
-      throw this.damaged('is not valid JSON', err);
-    }
-    if (!isRecord(parsed) || parsed['version'] !== 1 || !isStoredSession(parsed['session'])) throw this.damaged('is not a Stratus sign-in file of version 1');
-    // A hash collision or a copied file must not hand one account's token to another.
-    if (parsed['issuer'] !== this.issuer || parsed['clientId'] !== this.clientId) return undefined;
-    return parsed['session'];
+    const parsed = await readAccountFile(this.file, { issuer: this.issuer, clientId: this.clientId }, (what, cause) => this.damaged(what, cause));
+    if (parsed === undefined) return undefined;
+    const session = parsed['session'];
+    if (!isStoredSession(session)) throw this.damaged('is not a Stratus sign-in file of version 1');
+    return session;
   }
 
   async set(session: StoredSession): Promise<void> {

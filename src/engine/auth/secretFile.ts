@@ -44,3 +44,34 @@ export async function readSecretFile(file: string): Promise<string | undefined> 
     throw err;
   }
 }
+
+/**
+ * A sign-in file of version 1 for this account: the parsed object, or
+ * undefined when there is no file or it belongs to another user pool or app
+ * client (a hash collision or a copied file must not hand one account's token
+ * to another). `damaged` makes the error for an unreadable, unparsable or
+ * foreign-format file.
+ */
+export async function readAccountFile(
+  file: string, account: { readonly issuer: string; readonly clientId: string }, damaged: (what: string, cause?: unknown) => Error,
+): Promise<Record<string, unknown> | undefined> {
+  let text: string | undefined;
+  try {
+    text = await readSecretFile(file);
+  } catch (err) {
+    throw damaged(`cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, err);
+  }
+  if (text === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw damaged('is not valid JSON', err);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || (parsed as Record<string, unknown>)['version'] !== 1) {
+    throw damaged('is not a Stratus sign-in file of version 1');
+  }
+  const record = parsed as Record<string, unknown>;
+  if (record['issuer'] !== account.issuer || record['clientId'] !== account.clientId) return undefined;
+  return record;
+}

@@ -32,7 +32,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { authError } from '../../engine/auth/authErrors.js';
 import { accountKey } from '../../engine/auth/FileTokenVault.js';
-import { readSecretFile, writeSecretFile } from '../../engine/auth/secretFile.js';
+import { readAccountFile, writeSecretFile } from '../../engine/auth/secretFile.js';
 import { isStoredSession, storedSessionRecord, type StoredSession, type TokenVault } from '../../engine/auth/TokenVault.js';
 
 /** The part of Electron's `safeStorage` the vault uses (the async pair: the sync one is deprecated). */
@@ -96,10 +96,6 @@ const REASONS = {
     'This computer\'s secure storage is not available to Stratus, and you chose to stay signed in anyway: '
     + `your sign-in is kept in a file only your user account can read, but not encrypted. Turn off "${PLAINTEXT_SETTING_LABEL}" to keep it in memory only.`,
 } as const;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 export class SafeStorageTokenVault implements TokenVault {
   /** The file that holds (or would hold) the session. */
@@ -174,22 +170,8 @@ export class SafeStorageTokenVault implements TokenVault {
   }
 
   private async read(): Promise<StoredSession | undefined> {
-    let text: string | undefined;
-    try {
-      text = await readSecretFile(this.file);
-    } catch (err) {
-      throw this.damaged(`cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, err);
-    }
-    if (text === undefined) return undefined;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (err) {
-      throw this.damaged('is not valid JSON', err);
-    }
-    if (!isRecord(parsed) || parsed['version'] !== 1) throw this.damaged('is not a Stratus sign-in file of version 1');
-    // A hash collision or a copied file must not hand one account's token to another.
-    if (parsed['issuer'] !== this.options.issuer || parsed['clientId'] !== this.options.clientId) return undefined;
+    const parsed = await readAccountFile(this.file, this.options, (what, cause) => this.damaged(what, cause));
+    if (parsed === undefined) return undefined;
     const protection = parsed['protection'];
     const body = parsed['session'];
     let session: unknown;
