@@ -18,7 +18,7 @@ if (!existsSync(fileURLToPath(entry))) {
 // replaces itself once with the flag added (process.execve: same pid, stdio and environment;
 // about 40 ms). Where execve is missing (Windows) or the flag is already given, it runs as is.
 // The same restart starts V8 with a 30 % old-generation growth factor, which the engine keeps for
-// transfers and lifts for discovery (src/engine/heapGrowth.ts): set at start-up, it already applies
+// transfers and relaxes for discovery (src/engine/heapGrowth.ts): set at start-up, it already applies
 // to the limit V8 sets at its first full collection (first sync of 10,000 × 4 KiB files, two runs
 // each: peak RSS 142 MB when only the engine sets it, 134–136 MB from start-up).
 const SEMI_SPACE_FLAG = '--max-semi-space-size';
