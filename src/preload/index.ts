@@ -4,8 +4,8 @@
  * Bundled as CommonJS because sandboxed preloads cannot be ES modules.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { IpcChannels, type StatusSnapshot, type StratusApi } from '../shared/StratusApi.js';
-import { isStatusSnapshot } from '../shared/validators.js';
+import { IpcChannels, type CommandResult, type StatusSnapshot, type StratusApi, type StratusCommand } from '../shared/StratusApi.js';
+import { isCommandResult, isStatusSnapshot } from '../shared/validators.js';
 
 const api: StratusApi = {
   async getStatus(): Promise<StatusSnapshot> {
@@ -21,6 +21,11 @@ const api: StratusApi = {
     return () => {
       ipcRenderer.removeListener(IpcChannels.statusChanged, handler);
     };
+  },
+  async run(command: StratusCommand): Promise<CommandResult> {
+    const result: unknown = await ipcRenderer.invoke(IpcChannels.run, command);
+    if (!isCommandResult(result)) throw new Error('Stratus: main process sent a malformed command result');
+    return result;
   },
 };
 

@@ -9,8 +9,8 @@
  * stopped, or the machine went to sleep): the page then says so rather than
  * showing a status that is no longer live.
  */
-import type { StatusSnapshot, StratusApi } from '../shared/StratusApi.js';
-import { isStatusSnapshot } from '../shared/validators.js';
+import type { CommandResult, StatusSnapshot, StratusApi } from '../shared/StratusApi.js';
+import { isCommandResult, isStatusSnapshot } from '../shared/validators.js';
 
 export interface WebSocketApi extends StratusApi {
   onDidDisconnect(listener: () => void): void;
@@ -22,7 +22,7 @@ export function connectWebSocketApi(page: Location): WebSocketApi {
   const socket = new WebSocket(url);
   const listeners = new Set<(status: StatusSnapshot) => void>();
   const disconnectListeners: (() => void)[] = [];
-  const waiting = new Map<number, { resolve: (s: StatusSnapshot) => void; reject: (e: Error) => void }>();
+  const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (e: Error) => void; valid: (value: unknown) => boolean }>();
   let nextId = 1;
   let closed = false;
   const opened = new Promise<void>((resolve, reject) => {
@@ -45,7 +45,7 @@ export function connectWebSocketApi(page: Location): WebSocketApi {
     } else if (typeof m.id === 'number') {
       const pending = waiting.get(m.id);
       waiting.delete(m.id);
-      if (m.type === 'result' && isStatusSnapshot(m.result)) pending?.resolve(m.result);
+      if (m.type === 'result' && pending?.valid(m.result) === true) pending.resolve(m.result);
       else pending?.reject(new Error(typeof m.message === 'string' ? m.message : 'unexpected answer'));
     }
   });
@@ -56,16 +56,19 @@ export function connectWebSocketApi(page: Location): WebSocketApi {
     for (const listener of disconnectListeners) listener();
   });
 
+  const call = async <T>(method: string, params: Record<string, unknown>, valid: (value: unknown) => value is T): Promise<T> => {
+    await opened;
+    if (closed) throw new Error('The status page lost its connection to Stratus.');
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      waiting.set(id, { resolve: resolve as (value: unknown) => void, reject, valid });
+      socket.send(JSON.stringify({ id, method, ...params }));
+    });
+  };
+
   return {
-    async getStatus() {
-      await opened;
-      if (closed) throw new Error('The status page lost its connection to Stratus.');
-      const id = nextId++;
-      return new Promise<StatusSnapshot>((resolve, reject) => {
-        waiting.set(id, { resolve, reject });
-        socket.send(JSON.stringify({ id, method: 'getStatus' }));
-      });
-    },
+    getStatus: () => call('getStatus', {}, isStatusSnapshot),
+    run: (command) => call<CommandResult>('run', { command }, isCommandResult),
     onDidChangeStatus(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -6,8 +6,8 @@
  * and main never touches the journal: the journal is the truth, so an engine
  * process that dies loses nothing — main starts a new one.
  */
-import type { StatusSnapshot } from './StratusApi.js';
-import { isStatusSnapshot } from './validators.js';
+import type { CommandResult, StatusSnapshot, StratusCommand } from './StratusApi.js';
+import { isCommandResult, isStatusSnapshot, isStratusCommand } from './validators.js';
 
 /** Where and as whom the engine syncs (no secrets beyond what S3 needs, sent over the private port only). */
 export interface EngineSettings {
@@ -34,6 +34,8 @@ export type HostToEngine =
   | { readonly type: 'pause' }
   | { readonly type: 'resume' }
   | { readonly type: 'retry-now'; readonly paths?: readonly string[] }
+  /** A user's command from the UI (the engine answers with `command-result` and the same id). */
+  | { readonly type: 'command'; readonly id: number; readonly command: StratusCommand }
   | { readonly type: 'stop' };
 
 export type EngineToHost =
@@ -41,6 +43,7 @@ export type EngineToHost =
   | { readonly type: 'status'; readonly status: StatusSnapshot }
   /** The engine cannot run with these settings (no such bucket, folder missing…): restarting will not help. */
   | { readonly type: 'fatal'; readonly code: string; readonly message: string }
+  | { readonly type: 'command-result'; readonly id: number; readonly result: CommandResult }
   /** Answer to `stop`: everything is closed, the process may exit. */
   | { readonly type: 'stopped' };
 
@@ -68,6 +71,7 @@ export function isHostToEngine(value: unknown): value is HostToEngine {
   switch (value['type']) {
     case 'start': return isEngineSettings(value['settings']);
     case 'pause': case 'resume': case 'stop': return true;
+    case 'command': return Number.isSafeInteger(value['id']) && isStratusCommand(value['command']);
     case 'retry-now': {
       const paths = value['paths'];
       return paths === undefined || (Array.isArray(paths) && paths.every((p) => typeof p === 'string'));
@@ -81,6 +85,7 @@ export function isEngineToHost(value: unknown): value is EngineToHost {
   switch (value['type']) {
     case 'status': return isStatusSnapshot(value['status']);
     case 'fatal': return typeof value['code'] === 'string' && typeof value['message'] === 'string';
+    case 'command-result': return Number.isSafeInteger(value['id']) && isCommandResult(value['result']);
     case 'stopped': return true;
     default: return false;
   }

@@ -62,6 +62,85 @@ export interface ActivityEntry {
   readonly failed?: string;
 }
 
+/** One version of a file in a conflict, as the resolver shows it (side by side). */
+export interface ConflictVersion {
+  /** Path inside the sync folder of the file holding this version. */
+  readonly path: string;
+  readonly size: number;
+  /** ISO 8601 modification time. */
+  readonly modifiedAt: string;
+  /** Which device wrote it, when known ("this computer" is decided by the viewer from `here`). */
+  readonly device?: string;
+}
+
+/**
+ * Something that needs the user (the "Needs attention" list):
+ *   - `error`: an item that could not be synced, with the reason in plain words;
+ *     `retrying` when Stratus tries again by itself (at `nextAttemptAt`);
+ *   - `conflict`: both sides changed; both versions were kept — `here` is this
+ *     computer's version (under the conflicted-copy name), `other` the version
+ *     from the cloud (under the original name). Columns are never swapped:
+ *     `here` is always this computer's.
+ */
+export type AttentionItem =
+  | {
+      readonly kind: 'error';
+      readonly path: string;
+      readonly message: string;
+      readonly retrying: boolean;
+      readonly attempts?: number;
+      /** ISO 8601. */
+      readonly nextAttemptAt?: string;
+    }
+  | {
+      readonly kind: 'conflict';
+      /** The original path (holds the cloud's version). */
+      readonly path: string;
+      readonly message: string;
+      readonly here: ConflictVersion;
+      readonly other: ConflictVersion;
+      /** ISO 8601: when the conflict was found. */
+      readonly at: string;
+    };
+
+/** A fired mass-delete (or empty-side) rail: nothing was deleted; the user confirms or restores. */
+export interface DeleteRail {
+  readonly code: 'mass-delete' | 'local-root-empty' | 'remote-empty';
+  /** `remote`: files would be deleted in the cloud; `local`: on this computer. */
+  readonly direction: 'local' | 'remote';
+  readonly count: number;
+  /** A few of the paths that would be deleted (at most 10). */
+  readonly sample: readonly string[];
+  readonly message: string;
+}
+
+/** What is moving now (during `syncing`). */
+export interface TransferProgress {
+  /** Items done / planned in this run. */
+  readonly done: number;
+  readonly total: number;
+  /** Bytes of planned transfers not yet done. */
+  readonly bytesLeft: number;
+  /** Bytes per second, once measured over a few seconds. */
+  readonly bytesPerSecond?: number;
+  /** Seconds left, only once the rate is steady. */
+  readonly etaSeconds?: number;
+  /** Paths being transferred right now (at most 8). */
+  readonly current: readonly string[];
+}
+
+/** Where the files go (the Account screen). No secrets. */
+export interface AccountInfo {
+  readonly user?: string;
+  readonly identityId?: string;
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly endpoint?: string;
+  /** Bytes stored under the prefix at the last completed check. */
+  readonly usedBytes?: number;
+  readonly usedFiles?: number;
+}
+
 /** What the status window and tray show. Contains no secrets by construction. */
 export interface StatusSnapshot {
   readonly version: 1;
@@ -79,6 +158,49 @@ export interface StatusSnapshot {
   readonly recent?: readonly ActivityEntry[];
   /** A sentence a person can act on, when something needs attention. */
   readonly message?: string;
+  /** Every item waiting for the user or for a retry (at most 100, errors first). */
+  readonly attention?: readonly AttentionItem[];
+  /** Set while a safety rail holds deletes back (state `stopped-confirm-deletes`). */
+  readonly rail?: DeleteRail;
+  /** Set while files move (state `syncing`). */
+  readonly progress?: TransferProgress;
+  /** ISO 8601 end of a timed pause; absent when paused until resumed or not paused. */
+  readonly pausedUntil?: string;
+  readonly location?: AccountInfo;
+  /** What this face can do: the status page of a headless machine cannot open files on the viewer's desktop. */
+  readonly canOpenFiles?: boolean;
+}
+
+/**
+ * What the user can ask for, on either face (app IPC, status-page WebSocket).
+ * Each is validated on arrival (`isStratusCommand`); paths are paths inside the
+ * sync folder and never leave it.
+ */
+export type StratusCommand =
+  /** Pause for `minutes` (30, 60…) or, without it, until resumed. */
+  | { readonly type: 'pause'; readonly minutes?: number }
+  | { readonly type: 'resume' }
+  | { readonly type: 'sync-now' }
+  /** Retry one waiting item now (or all of them without `path`). */
+  | { readonly type: 'retry-now'; readonly path?: string }
+  /** A fired rail: go ahead with the deletes. */
+  | { readonly type: 'confirm-deletes' }
+  /** A fired rail: bring the files back instead (download or upload them again). */
+  | { readonly type: 'restore-deletes' }
+  /** `here`: keep this computer's version under the original name; `other`: keep the cloud's; `both`: keep both files. */
+  | { readonly type: 'resolve-conflict'; readonly path: string; readonly keep: 'here' | 'other' | 'both' }
+  /** Add the path to .stratusignore (it stops syncing; nothing is deleted). */
+  | { readonly type: 'ignore-path'; readonly path: string }
+  /** App only (`canOpenFiles`): open the file, or show it in the file manager. */
+  | { readonly type: 'open-path'; readonly path: string }
+  | { readonly type: 'show-in-folder'; readonly path: string };
+
+export type StratusCommandType = StratusCommand['type'];
+
+/** The answer to a command: done, or why not in plain words. */
+export interface CommandResult {
+  readonly ok: boolean;
+  readonly message?: string;
 }
 
 export interface StratusApi {
@@ -86,11 +208,14 @@ export interface StratusApi {
   getStatus(): Promise<StatusSnapshot>;
   /** Subscribes to status changes; returns the function that unsubscribes. */
   onDidChangeStatus(listener: (status: StatusSnapshot) => void): () => void;
+  /** Carries out one command; resolves with its result (never rejects for a refused command). */
+  run(command: StratusCommand): Promise<CommandResult>;
 }
 
 /** IPC channel names: the only strings main and preload use to talk. */
 export const IpcChannels = {
   getStatus: 'stratus:get-status',
   statusChanged: 'stratus:status-changed',
+  run: 'stratus:run',
 } as const;
 export type IpcChannel = (typeof IpcChannels)[keyof typeof IpcChannels];

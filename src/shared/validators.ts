@@ -4,7 +4,7 @@
  * The main process never trusts the renderer, and the renderer never trusts a
  * payload shape it did not check: both sides validate with these functions.
  */
-import { ACTIVITY_LABELS, SYNC_STATE_LABELS, type ActivityKind, type AuthState, type StatusSnapshot, type SyncState } from './StratusApi.js';
+import { ACTIVITY_LABELS, SYNC_STATE_LABELS, type ActivityKind, type AuthState, type CommandResult, type StatusSnapshot, type StratusCommand, type SyncState } from './StratusApi.js';
 
 const AUTH_STATES: readonly AuthState[] = ['signed-out', 'signing-in', 'signed-in'];
 const SYNC_STATES = Object.keys(SYNC_STATE_LABELS) as readonly SyncState[];
@@ -27,9 +27,70 @@ function isActivityEntry(value: unknown): boolean {
   );
 }
 
+function optionalNumber(record: Record<string, unknown>, key: string): boolean {
+  const v = record[key];
+  return v === undefined || (typeof v === 'number' && Number.isFinite(v) && v >= 0);
+}
+
+function isCount(value: unknown): boolean {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+function isStringList(value: unknown, max: number): boolean {
+  return Array.isArray(value) && value.length <= max && value.every((v) => typeof v === 'string');
+}
+
+function isConflictVersion(value: unknown): boolean {
+  return isRecord(value) && typeof value['path'] === 'string' && isCount(value['size']) && typeof value['modifiedAt'] === 'string' && optionalString(value, 'device');
+}
+
+function isAttentionItem(value: unknown): boolean {
+  if (!isRecord(value) || typeof value['path'] !== 'string' || typeof value['message'] !== 'string') return false;
+  switch (value['kind']) {
+    case 'error':
+      return typeof value['retrying'] === 'boolean' && (value['attempts'] === undefined || isCount(value['attempts'])) && optionalString(value, 'nextAttemptAt');
+    case 'conflict':
+      return isConflictVersion(value['here']) && isConflictVersion(value['other']) && typeof value['at'] === 'string';
+    default:
+      return false;
+  }
+}
+
+function isDeleteRail(value: unknown): boolean {
+  return (
+    isRecord(value) &&
+    ['mass-delete', 'local-root-empty', 'remote-empty'].includes(value['code'] as string) &&
+    (value['direction'] === 'local' || value['direction'] === 'remote') &&
+    isCount(value['count']) &&
+    isStringList(value['sample'], 10) &&
+    typeof value['message'] === 'string'
+  );
+}
+
+function isTransferProgress(value: unknown): boolean {
+  return (
+    isRecord(value) && isCount(value['done']) && isCount(value['total']) && isCount(value['bytesLeft']) &&
+    optionalNumber(value, 'bytesPerSecond') && optionalNumber(value, 'etaSeconds') && isStringList(value['current'], 8)
+  );
+}
+
+function isAccountInfo(value: unknown): boolean {
+  return (
+    isRecord(value) && typeof value['bucket'] === 'string' && typeof value['prefix'] === 'string' &&
+    optionalString(value, 'user') && optionalString(value, 'identityId') && optionalString(value, 'endpoint') &&
+    (value['usedBytes'] === undefined || isCount(value['usedBytes'])) && (value['usedFiles'] === undefined || isCount(value['usedFiles']))
+  );
+}
+
 export function isStatusSnapshot(value: unknown): value is StatusSnapshot {
   if (!isRecord(value)) return false;
   return (
+    (value['attention'] === undefined || (Array.isArray(value['attention']) && value['attention'].length <= 100 && value['attention'].every(isAttentionItem))) &&
+    (value['rail'] === undefined || isDeleteRail(value['rail'])) &&
+    (value['progress'] === undefined || isTransferProgress(value['progress'])) &&
+    optionalString(value, 'pausedUntil') &&
+    (value['location'] === undefined || isAccountInfo(value['location'])) &&
+    (value['canOpenFiles'] === undefined || typeof value['canOpenFiles'] === 'boolean') &&
     value['version'] === 1 &&
     AUTH_STATES.includes(value['auth'] as AuthState) &&
     SYNC_STATES.includes(value['sync'] as SyncState) &&
@@ -45,4 +106,38 @@ export function isStatusSnapshot(value: unknown): value is StatusSnapshot {
 /** The status shown before anything is configured or signed in. */
 export function initialStatus(): StatusSnapshot {
   return { version: 1, auth: 'signed-out', sync: 'checking' };
+}
+
+/** Longest path a command may name (the key mapping's own limit is far below). */
+const MAX_COMMAND_PATH = 4096;
+
+function isCommandPath(value: unknown): boolean {
+  // Relative, '/'-separated, no '..' or empty segments, no NUL: a path inside the sync folder and nothing else.
+  if (typeof value !== 'string' || value === '' || value.length > MAX_COMMAND_PATH || value.includes('\0')) return false;
+  return value.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..');
+}
+
+/** Checks a command from the other side of a transport; paths must stay inside the sync folder. */
+export function isStratusCommand(value: unknown): value is StratusCommand {
+  if (!isRecord(value)) return false;
+  switch (value['type']) {
+    case 'pause': {
+      const m = value['minutes'];
+      return m === undefined || (Number.isSafeInteger(m) && (m as number) > 0 && (m as number) <= 7 * 24 * 60);
+    }
+    case 'resume': case 'sync-now': case 'confirm-deletes': case 'restore-deletes':
+      return true;
+    case 'retry-now':
+      return value['path'] === undefined || isCommandPath(value['path']);
+    case 'resolve-conflict':
+      return isCommandPath(value['path']) && ['here', 'other', 'both'].includes(value['keep'] as string);
+    case 'ignore-path': case 'open-path': case 'show-in-folder':
+      return isCommandPath(value['path']);
+    default:
+      return false;
+  }
+}
+
+export function isCommandResult(value: unknown): value is CommandResult {
+  return isRecord(value) && typeof value['ok'] === 'boolean' && optionalString(value, 'message');
 }
