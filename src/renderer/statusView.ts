@@ -2,7 +2,9 @@
  * Renders a `StatusSnapshot` into the status card. DOM only, text via
  * textContent (never innerHTML), so nothing in a status can inject markup.
  */
-import { ACTIVITY_LABELS, SYNC_STATE_LABELS, type ActivityEntry, type StatusSnapshot } from '../shared/StratusApi.js';
+import { ACTIVITY_LABELS, SYNC_STATE_LABELS, type ActivityEntry, type StatusSnapshot, type StratusCommand } from '../shared/StratusApi.js';
+import { button, el, patchList } from './dom.js';
+import { formatTime } from './format.js';
 
 interface StatusText {
   readonly title: string;
@@ -34,8 +36,10 @@ export function describeStatus(status: StatusSnapshot): StatusText {
       return { title, detail: `${folder} is in sync.` };
     case 'syncing':
       return { title, detail: `Bringing ${folder} up to date.${waiting(status.pending)}` };
-    case 'paused':
-      return { title, detail: 'Sync is paused. Changes are kept and sent when you resume.' };
+    case 'paused': {
+      const until = status.pausedUntil === undefined ? '' : formatTime(status.pausedUntil);
+      return { title, detail: `Sync is paused${until === '' ? ' until you resume' : ` until ${until}`}. Changes are kept and sent when it resumes.` };
+    }
     case 'offline':
       return { title, detail: 'Waiting for the network. Sync resumes by itself.' };
     case 'sign-in-required':
@@ -91,7 +95,6 @@ export function renderStatus(root: HTMLElement, status: StatusSnapshot): void {
   root.dataset['sync'] = status.sync;
   root.setAttribute('aria-busy', 'false');
   root.replaceChildren(...children);
-  renderActivity(doc, status.recent ?? []);
 }
 
 /** "Uploaded · 14:02", or "Could not upload: <reason> · 14:02". */
@@ -103,24 +106,26 @@ export function describeActivity(entry: ActivityEntry, locale?: string): { reado
 }
 
 /** The Activity list (outside the live region: a busy sync must not flood a screen reader). */
-function renderActivity(doc: Document, recent: readonly ActivityEntry[]): void {
+export function renderActivity(doc: Document, status: StatusSnapshot, run: (command: StratusCommand) => void): void {
   const section = doc.getElementById('activity');
   const list = doc.getElementById('activity-list');
   if (section === null || list === null) return;
+  const recent = status.recent ?? [];
   section.hidden = recent.length === 0;
-  list.replaceChildren(...recent.map((entry) => {
+  const canOpen = status.canOpenFiles === true;
+  patchList(list, recent, (e) => `${e.at}|${e.kind}|${e.path}`, (e) => JSON.stringify([e, canOpen]), (entry) => {
     const { what, when } = describeActivity(entry);
-    const item = doc.createElement('li');
-    item.className = entry.failed === undefined ? 'activity-item' : 'activity-item failed';
-    const name = doc.createElement('span');
-    name.className = 'activity-path';
-    name.textContent = entry.path;
-    const detail = doc.createElement('span');
-    detail.className = 'activity-what';
-    detail.textContent = when === '' ? what : `${what} · ${when}`;
-    item.append(name, detail);
+    const item = el(doc, 'li', { className: entry.failed === undefined ? 'activity-item' : 'activity-item failed' },
+      el(doc, 'span', { className: 'activity-path', text: entry.path }),
+      el(doc, 'span', { className: 'activity-what', text: when === '' ? what : `${what} · ${when}` }));
+    const gone = entry.kind === 'deleted-here' || entry.kind === 'deleted-remotely' || entry.kind === 'folder-deleted';
+    if (canOpen && !gone && entry.failed === undefined) {
+      item.append(el(doc, 'span', { className: 'actions' },
+        button(doc, 'Open', 'open-path', () => run({ type: 'open-path', path: entry.path }), { ariaLabel: `Open ${entry.path}` }),
+        button(doc, 'Show in folder', 'show-in-folder', () => run({ type: 'show-in-folder', path: entry.path }), { ariaLabel: `Show ${entry.path} in folder` })));
+    }
     return item;
-  }));
+  });
 }
 
 /** The status page lost its engine (the watch process stopped): say so instead of showing a stale status. */

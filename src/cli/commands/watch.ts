@@ -21,7 +21,7 @@ import { StratusError } from '../../core/StratusError.js';
 import type { SyncEngine } from '../../engine/SyncEngine.js';
 import type { StatusPage } from '../../engine/ui/StatusPageServer.js';
 import type { ContinuousSync } from '../../engine/watch/ContinuousSync.js';
-import type { LiveStatus } from '../../engine/watch/LiveStatus.js';
+import type { StatusFace } from '../../engine/watch/statusFace.js';
 import type { CompletedRun, StateChange } from '../../engine/watch/SyncScheduler.js';
 import { describeCounts } from '../../engine/SyncResult.js';
 import type { ParsedArgs } from '../args.js';
@@ -136,7 +136,7 @@ export async function runWatch(args: ParsedArgs, io: CommandIo): Promise<ExitCod
   let connection: RemoteConnection | undefined;
   let engine: SyncEngine | undefined;
   let watch: ContinuousSync | undefined;
-  let live: LiveStatus | undefined;
+  let face: StatusFace | undefined;
   let page: StatusPage | undefined;
   const stop = new AbortController();
   const onAbort = (): void => stop.abort();
@@ -155,7 +155,7 @@ export async function runWatch(args: ParsedArgs, io: CommandIo): Promise<ExitCod
     // Loaded (and the renderer found) before watching starts, so a missing build fails at once.
     const ui = args.ui.enabled
       ? {
-          ...(await import('../../engine/watch/LiveStatus.js')),
+          ...(await import('../../engine/watch/statusFace.js')),
           ...(await import('../../engine/ui/StatusPageServer.js')),
           rendererDir: await rendererDir(),
         }
@@ -182,8 +182,15 @@ export async function runWatch(args: ParsedArgs, io: CommandIo): Promise<ExitCod
     });
     if (ui !== undefined) {
       // Subscribed before anything else awaits: the first run starts on the next timer tick.
-      live = new ui.LiveStatus({ scheduler: watch.scheduler, engine, folder: settings.folder });
-      page = await ui.startStatusPage({ rendererDir: ui.rendererDir, source: live, port: uiPort ?? 0, log: loggers('ui') });
+      face = ui.createStatusFace({
+        sync: watch,
+        engine,
+        folder: settings.folder,
+        location: { bucket: location.bucket, prefix: location.prefix, ...(location.endpoint === undefined ? {} : { endpoint: location.endpoint }) },
+        canOpenFiles: false,
+        log: loggers('ui'),
+      });
+      page = await ui.startStatusPage({ rendererDir: ui.rendererDir, source: face.live, controller: face.controller, port: uiPort ?? 0, log: loggers('ui') });
       emit(`status page: ${page.url}`, { event: 'status-page', url: page.url });
     }
     watch.scheduler.onDidCompleteRun(({ reasons, result }: CompletedRun) => {
@@ -219,7 +226,7 @@ export async function runWatch(args: ParsedArgs, io: CommandIo): Promise<ExitCod
     io.signal?.removeEventListener('abort', onAbort);
     // Disposing aborts the run in flight (its items resume next time from the journal), then the lock is released.
     await page?.close().catch(() => undefined);
-    live?.dispose();
+    face?.dispose();
     await watch?.dispose().catch((err: unknown) => io.stderr(`stratus: could not stop watching cleanly: ${message(err)}`));
     await engine?.close().catch((err: unknown) => io.stderr(`stratus: could not close the sync journal cleanly: ${message(err)}`));
     connection?.dispose();

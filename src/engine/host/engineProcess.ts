@@ -19,7 +19,7 @@ import { S3RemoteStore } from '../remote/S3RemoteStore.js';
 import { SyncEngine } from '../SyncEngine.js';
 import { ContinuousSync } from '../watch/ContinuousSync.js';
 import { HeadMarker } from '../watch/HeadMarker.js';
-import { LiveStatus } from '../watch/LiveStatus.js';
+import { createStatusFace, type StatusFace } from '../watch/statusFace.js';
 
 /** The two ways the process can be spoken to: Electron's parentPort, or Node's IPC channel of a fork. */
 export interface EnginePort {
@@ -48,7 +48,7 @@ interface Running {
   readonly client: S3Client;
   readonly engine: SyncEngine;
   readonly sync: ContinuousSync;
-  readonly live: LiveStatus;
+  readonly face: StatusFace;
 }
 
 /** Serves `port` until a `stop` message: starts the engine, forwards its status, obeys pause/resume/retry-now. */
@@ -83,10 +83,18 @@ export function serveEngine(port: EnginePort, exit: (code: number) => void = (co
         ...(settings.pollMs === undefined ? {} : { pollMs: settings.pollMs }),
       });
       // Subscribed before anything else awaits: the first run starts on the next timer tick.
-      const live = new LiveStatus({ scheduler: sync.scheduler, engine, folder: settings.folder });
-      live.onDidChangeStatus((status) => port.post({ type: 'status', status }));
-      running = { client, engine, sync, live };
-      port.post({ type: 'status', status: live.current });
+      const face = createStatusFace({
+        sync,
+        engine,
+        folder: settings.folder,
+        location: { bucket: settings.bucket, prefix: settings.prefix, ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }) },
+        // The app opens files itself (main handles open-path and show-in-folder before they get here).
+        canOpenFiles: true,
+        log: loggers('commands'),
+      });
+      face.live.onDidChangeStatus((status) => port.post({ type: 'status', status }));
+      running = { client, engine, sync, face };
+      port.post({ type: 'status', status: face.live.current });
     } catch (err) {
       client.destroy();
       throw err;
@@ -99,7 +107,7 @@ export function serveEngine(port: EnginePort, exit: (code: number) => void = (co
     running = undefined;
     if (r !== undefined) {
       await r.sync.dispose();
-      r.live.dispose();
+      r.face.dispose();
       await r.engine.close();
       r.client.destroy();
     }
@@ -127,6 +135,14 @@ export function serveEngine(port: EnginePort, exit: (code: number) => void = (co
       case 'retry-now':
         void running?.sync.retryNow(message.paths);
         return;
+      case 'command': {
+        const id = message.id;
+        const answer = running === undefined
+          ? Promise.resolve({ ok: false, message: 'The sync engine is still starting; try again in a moment.' })
+          : running.face.controller.run(message.command);
+        void answer.then((result) => port.post({ type: 'command-result', id, result }));
+        return;
+      }
       case 'stop':
         void stop();
         return;

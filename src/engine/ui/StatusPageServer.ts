@@ -23,8 +23,12 @@
  * Protocol (JSON text frames, at most 64 KiB): the server sends
  * `{ "type": "status", "status": StatusSnapshot }` on connect and after every
  * change; the client may send `{ "id": n, "method": "getStatus" }` and gets
- * `{ "type": "result", "id": n, "result": StatusSnapshot }` (or
- * `{ "type": "error", "id": n, "message": … }`). Nothing else is accepted.
+ * `{ "type": "result", "id": n, "result": StatusSnapshot }`, or
+ * `{ "id": n, "method": "run", "command": StratusCommand }` and gets
+ * `{ "type": "result", "id": n, "result": CommandResult }` (a command is
+ * checked with the shared validator first; one that fails the check is
+ * answered with `{ "type": "error", "id": n, "message": … }`, as is an
+ * unknown method). Nothing else is accepted.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -34,7 +38,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Event } from '../../core/Emitter.js';
 import { StratusError } from '../../core/StratusError.js';
-import type { StatusSnapshot } from '../../shared/StratusApi.js';
+import type { CommandResult, StatusSnapshot, StratusCommand } from '../../shared/StratusApi.js';
+import { isStratusCommand } from '../../shared/validators.js';
 import type { Logger } from '../logger.js';
 import { resolveAppAsset, STATUS_PAGE_CSP } from './rendererAssets.js';
 
@@ -47,6 +52,8 @@ export interface StatusPageOptions {
   /** The built renderer (electron-vite's out/renderer). */
   readonly rendererDir: string;
   readonly source: StatusSource;
+  /** Carries out the page's commands (SyncController); without it every command is refused. */
+  readonly controller?: { run(command: StratusCommand): Promise<CommandResult> };
   /** @default 0 (a free port) */
   readonly port?: number;
   readonly log?: Logger;
@@ -181,8 +188,20 @@ export async function startStatusPage(options: StatusPageOptions): Promise<Statu
         ws.close(1008, 'malformed request');
         return;
       }
-      if (method === 'getStatus') send({ type: 'result', id, result: options.source.current });
-      else send({ type: 'error', id, message: 'unknown method' });
+      if (method === 'getStatus') {
+        send({ type: 'result', id, result: options.source.current });
+      } else if (method === 'run') {
+        const command = (request as { command?: unknown }).command;
+        if (!isStratusCommand(command)) {
+          send({ type: 'error', id, message: 'malformed command' });
+        } else if (options.controller === undefined) {
+          send({ type: 'result', id, result: { ok: false, message: 'This status page is read-only.' } });
+        } else {
+          void options.controller.run(command).then((result) => send({ type: 'result', id, result }));
+        }
+      } else {
+        send({ type: 'error', id, message: 'unknown method' });
+      }
     });
     ws.on('close', () => {
       subscription.dispose();

@@ -1,0 +1,41 @@
+/**
+ * How numbers and times read in the status window: sizes in binary units
+ * ("1.5 MiB", as the engine logs them), clock times in the reader's locale,
+ * durations rounded the way people say them ("about 2 min").
+ */
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 || value >= 100 ? 0 : 1)} ${units[unit]}`;
+}
+
+/** "14:02" today, "22 Nov, 14:02" on another day; '' for a malformed time. */
+export function formatTime(iso: string, now: Date = new Date(), locale?: string): string {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return '';
+  const time = at.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+  if (at.toDateString() === now.toDateString()) return time;
+  return `${at.toLocaleDateString(locale, { day: 'numeric', month: 'short' })}, ${time}`;
+}
+
+/** "less than a minute", "about 3 min", "about 2 h 10 min". */
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return 'less than a minute';
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `about ${minutes} min`;
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return m === 0 ? `about ${h} h` : `about ${h} h ${m} min`;
+}
+
+/** The last segment of a path inside the sync folder. */
+export function baseName(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash < 0 ? path : path.slice(slash + 1);
+}
