@@ -55,6 +55,8 @@ export interface SafetyStop {
   readonly code: 'mass-delete' | 'local-root-empty' | 'remote-empty';
   readonly direction: 'local' | 'remote';
   readonly count: number;
+  /** At most 10 of the paths that would be deleted, sorted: what the user is shown before confirming. */
+  readonly sample: readonly string[];
   readonly message: string;
 }
 

@@ -9,6 +9,9 @@
  *   - more deletes in one direction than the threshold (default: over 500
  *     files, or over half of the synced files once more than 10 are involved).
  * Renames are moves, not deletes, so a renamed folder never trips the guard.
+ * A stop carries a sorted sample of the paths it held back, and a stop the
+ * user confirmed lets deletes in its direction through only up to the count
+ * they were shown: a larger delete stops again with the new numbers.
  */
 import type { ReconcileInput } from './reconcile.js';
 import type { Action, SafetyStop } from './plan.js';
@@ -16,6 +19,12 @@ import type { Action, SafetyStop } from './plan.js';
 export interface SafetyPolicy {
   /** The user confirmed this run's deletes (`--confirm-deletes`). */
   readonly confirmDeletes?: boolean;
+  /**
+   * The user confirmed a stop they were shown: deletes in `direction` go ahead
+   * while there are at most `count` of them (never more than they saw); the
+   * other direction is checked as usual.
+   */
+  readonly confirmedStop?: { readonly direction: 'local' | 'remote'; readonly count: number };
   /** @default 500 */
   readonly maxDeletes?: number;
   /** @default 0.5 */
@@ -28,27 +37,44 @@ function plural(n: number, word: string): string {
   return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 }
 
+/** How many held-back paths a stop names. */
+const SAMPLE_SIZE = 10;
+
+/** The first paths in code-unit order (locale-free, so every machine shows the same ones). */
+function sampleOf(paths: readonly string[]): string[] {
+  return [...paths].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)).slice(0, SAMPLE_SIZE);
+}
+
 export function checkSafety(actions: readonly Action[], input: ReconcileInput, policy: SafetyPolicy): SafetyStop | undefined {
   if (policy.confirmDeletes === true) return undefined;
   const syncedFiles = [...input.synced.values()].filter((s) => s.kind === 'file').length;
-  const remoteDeletes = actions.filter((a) => a.type === 'deleteRemote').length;
-  const localDeletes = actions.filter((a) => a.type === 'deleteLocal').length;
+  const deleted = { remote: [] as string[], local: [] as string[] };
+  for (const a of actions) {
+    if (a.type === 'deleteRemote') deleted.remote.push(a.path);
+    else if (a.type === 'deleteLocal') deleted.local.push(a.path);
+  }
+  const remoteDeletes = deleted.remote.length;
+  const localDeletes = deleted.local.length;
+  const confirmed = (direction: 'local' | 'remote'): boolean =>
+    policy.confirmedStop?.direction === direction && deleted[direction].length <= policy.confirmedStop.count;
 
-  if (syncedFiles > 0 && input.local.entries.size === 0 && remoteDeletes > 0) {
+  if (syncedFiles > 0 && input.local.entries.size === 0 && remoteDeletes > 0 && !confirmed('remote')) {
     return {
       code: 'local-root-empty',
       direction: 'remote',
       count: remoteDeletes,
+      sample: sampleOf(deleted.remote),
       message:
         `The sync folder is empty, but it held ${plural(syncedFiles, 'synced file')}. Stratus stopped instead of ` +
         `deleting ${plural(remoteDeletes, 'file')} on the server. If you emptied the folder on purpose, run again with --confirm-deletes.`,
     };
   }
-  if (syncedFiles > 0 && input.remote.entries.size === 0 && localDeletes > 0) {
+  if (syncedFiles > 0 && input.remote.entries.size === 0 && localDeletes > 0 && !confirmed('local')) {
     return {
       code: 'remote-empty',
       direction: 'local',
       count: localDeletes,
+      sample: sampleOf(deleted.local),
       message:
         `The server has no files under your prefix, but it held ${plural(syncedFiles, 'synced file')} (was the bucket ` +
         `replaced or emptied?). Stratus stopped instead of deleting ${plural(localDeletes, 'file')} on this computer. ` +
@@ -60,12 +86,13 @@ export function checkSafety(actions: readonly Action[], input: ReconcileInput, p
   const floor = policy.ratioFloor ?? 10;
   for (const [direction, count] of [['remote', remoteDeletes], ['local', localDeletes]] as const) {
     const tooMany = count > maxDeletes || (count > floor && count > syncedFiles * ratio);
-    if (tooMany) {
+    if (tooMany && !confirmed(direction)) {
       const where = direction === 'remote' ? 'on the server' : 'on this computer';
       return {
         code: 'mass-delete',
         direction,
         count,
+        sample: sampleOf(deleted[direction]),
         message:
           `This run would delete ${plural(count, 'file')} ${where} (of ${plural(syncedFiles, 'synced file')}). ` +
           'Stratus stopped to ask first. Check the folder, then run again with --confirm-deletes to go ahead.',
