@@ -9,6 +9,19 @@
 import type { CommandResult, StatusSnapshot, StratusCommand } from './StratusApi.js';
 import { isCommandResult, isStatusSnapshot, isStratusCommand } from './validators.js';
 
+/** AWS credentials for the engine's S3 client (never logged; sent over the private port only). */
+export interface StaticCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+/** Temporary credentials the host renews (the `credentials` message). */
+export interface EngineCredentials extends StaticCredentials {
+  /** ISO 8601: when they stop working (the host sends new ones well before then). */
+  readonly expiration?: string;
+}
+
 /** Where and as whom the engine syncs (no secrets beyond what S3 needs, sent over the private port only). */
 export interface EngineSettings {
   /** Absolute path of the sync folder. */
@@ -21,7 +34,7 @@ export interface EngineSettings {
   /** The user's prefix, ending with '/'. */
   readonly prefix: string;
   /** Static credentials; without them the engine uses the AWS SDK's default chain (environment, profile). */
-  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
+  readonly credentials?: StaticCredentials;
   /** Shown in conflicted-copy names. */
   readonly deviceName?: string;
   /** Watch timings (tests shorten them). */
@@ -36,6 +49,13 @@ export type HostToEngine =
   | { readonly type: 'retry-now'; readonly paths?: readonly string[] }
   /** A user's command from the UI (the engine answers with `command-result` and the same id). */
   | { readonly type: 'command'; readonly id: number; readonly command: StratusCommand }
+  /**
+   * Fresh temporary credentials (cognito mode: main holds the sign-in and the
+   * identity pool; it sends new credentials before the old ones expire). The
+   * engine uses them for every request from now on, in place of
+   * `settings.credentials`.
+   */
+  | { readonly type: 'credentials'; readonly credentials: EngineCredentials }
   | { readonly type: 'stop' };
 
 export type EngineToHost =
@@ -55,10 +75,18 @@ function optional(record: Record<string, unknown>, key: string, type: 'string' |
   return record[key] === undefined || typeof record[key] === type;
 }
 
+function isStaticCredentials(c: unknown): c is StaticCredentials {
+  return isRecord(c) && typeof c['accessKeyId'] === 'string' && typeof c['secretAccessKey'] === 'string' && optional(c, 'sessionToken', 'string');
+}
+
+export function isEngineCredentials(c: unknown): c is EngineCredentials {
+  return isStaticCredentials(c) && isRecord(c) && optional(c, 'expiration', 'string');
+}
+
 export function isEngineSettings(value: unknown): value is EngineSettings {
   if (!isRecord(value)) return false;
   const c = value['credentials'];
-  const credentialsOk = c === undefined || (isRecord(c) && typeof c['accessKeyId'] === 'string' && typeof c['secretAccessKey'] === 'string' && optional(c, 'sessionToken', 'string'));
+  const credentialsOk = c === undefined || isStaticCredentials(c);
   return (
     typeof value['folder'] === 'string' && typeof value['bucket'] === 'string' && typeof value['region'] === 'string' &&
     typeof value['prefix'] === 'string' && optional(value, 'endpoint', 'string') && optional(value, 'forcePathStyle', 'boolean') &&
@@ -72,6 +100,7 @@ export function isHostToEngine(value: unknown): value is HostToEngine {
     case 'start': return isEngineSettings(value['settings']);
     case 'pause': case 'resume': case 'stop': return true;
     case 'command': return Number.isSafeInteger(value['id']) && isStratusCommand(value['command']);
+    case 'credentials': return isEngineCredentials(value['credentials']);
     case 'retry-now': {
       const paths = value['paths'];
       return paths === undefined || (Array.isArray(paths) && paths.every((p) => typeof p === 'string'));

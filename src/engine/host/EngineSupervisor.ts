@@ -10,12 +10,19 @@
  * A `fatal` answer (the folder is missing, the bucket does not exist…) is not
  * retried: the same settings would fail the same way; the status says why.
  *
+ * Commands from the UI (`run`) go to the running process with an id and are
+ * answered by its `command-result` with the same id; with no process running,
+ * after `commandTimeoutMs`, or when the process dies first, the answer is
+ * `ok: false` with a sentence saying why (never a rejection). Temporary
+ * credentials the host renews (`setCredentials`) are sent to the running
+ * process and used for every later (re)start.
+ *
  * Plain Node: the app plugs in an Electron utilityProcess (src/main), the
  * tests a forked Node process, behind the same EngineChild interface.
  */
 import { Emitter, type Event } from '../../core/Emitter.js';
-import { isEngineToHost, type EngineSettings, type HostToEngine } from '../../shared/EngineProtocol.js';
-import type { StatusSnapshot } from '../../shared/StratusApi.js';
+import { isEngineToHost, type EngineCredentials, type EngineSettings, type HostToEngine } from '../../shared/EngineProtocol.js';
+import type { CommandResult, StatusSnapshot, StratusCommand } from '../../shared/StratusApi.js';
 import type { Logger } from '../logger.js';
 
 /** One engine process, however it was started. */
@@ -40,6 +47,8 @@ export interface EngineSupervisorOptions {
   readonly healthyAfterMs?: number;
   /** How long `stop()` waits for a clean stop before killing. @default 10000 */
   readonly stopTimeoutMs?: number;
+  /** How long `run()` waits for the engine's answer. @default 30000 */
+  readonly commandTimeoutMs?: number;
   readonly log?: Logger;
 }
 
@@ -52,12 +61,17 @@ export class EngineSupervisor {
   private restartTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
   private fatal = false;
+  private credentials: EngineCredentials | undefined;
+  private nextCommandId = 1;
+  /** Commands sent and not yet answered, by id: settled once, by the answer, the timeout or the process's end. */
+  private readonly pending = new Map<number, { readonly child: EngineChild; readonly settle: (result: CommandResult) => void }>();
   /** Unexpected exits so far (each followed by a restart). */
   restarts = 0;
   readonly onDidChangeStatus: Event<StatusSnapshot> = this.statusEmitter.event;
 
   constructor(private readonly o: EngineSupervisorOptions) {
     this.backoffMs = o.initialBackoffMs ?? 1000;
+    this.credentials = o.settings.credentials;
     this.snapshot = { version: 1, auth: 'signed-in', sync: 'checking', folder: o.settings.folder };
   }
 
@@ -77,7 +91,45 @@ export class EngineSupervisor {
     this.startedAt = Date.now();
     child.onMessage((message) => this.received(child, message));
     child.onExit((code) => this.exited(child, code));
-    child.postMessage({ type: 'start', settings: this.o.settings });
+    const { credentials: _initial, ...settings } = this.o.settings;
+    // The start settings carry the static part only; a later `credentials` message carries the expiration too.
+    const latest = this.credentials;
+    const credentials = latest === undefined ? undefined : {
+      accessKeyId: latest.accessKeyId, secretAccessKey: latest.secretAccessKey, ...(latest.sessionToken === undefined ? {} : { sessionToken: latest.sessionToken }),
+    };
+    child.postMessage({ type: 'start', settings: credentials === undefined ? settings : { ...settings, credentials } });
+  }
+
+  /** New temporary credentials: sent to the running process now, and in the `start` of any later process. */
+  setCredentials(credentials: EngineCredentials): void {
+    this.credentials = credentials;
+    this.child?.postMessage({ type: 'credentials', credentials });
+  }
+
+  /** Sends a user's command to the engine; resolves with its answer, or `ok: false` saying why there is none. */
+  run(command: StratusCommand): Promise<CommandResult> {
+    const child = this.child;
+    if (child === undefined || this.stopping !== undefined) {
+      return Promise.resolve({
+        ok: false,
+        message: this.stopping !== undefined
+          ? 'Stratus is stopping the sync engine; try again once it has started.'
+          : 'The sync engine is not running right now (it may be restarting); try again in a moment.',
+      });
+    }
+    const id = this.nextCommandId++;
+    return new Promise<CommandResult>((resolve) => {
+      const timer = setTimeout(() => {
+        settle({ ok: false, message: 'The sync engine did not answer in time; try again in a moment.' });
+      }, this.o.commandTimeoutMs ?? 30_000);
+      const settle = (result: CommandResult): void => {
+        if (!this.pending.delete(id)) return;
+        clearTimeout(timer);
+        resolve(result);
+      };
+      this.pending.set(id, { child, settle });
+      child.postMessage({ type: 'command', id, command });
+    });
   }
 
   pause(): void {
@@ -97,7 +149,10 @@ export class EngineSupervisor {
     this.stopping ??= (async () => {
       if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
       const child = this.child;
-      if (child === undefined) return;
+      if (child === undefined) {
+        this.statusEmitter.dispose();
+        return;
+      }
       const exited = new Promise<void>((resolve) => child.onExit(() => resolve()));
       child.postMessage({ type: 'stop' });
       const timer = setTimeout(() => child.kill(), this.o.stopTimeoutMs ?? 10_000);
@@ -114,7 +169,9 @@ export class EngineSupervisor {
       this.o.log?.warn('ignored a malformed message from the engine process');
       return;
     }
-    if (message.type === 'status') {
+    if (message.type === 'command-result') {
+      this.pending.get(message.id)?.settle(message.result);
+    } else if (message.type === 'status') {
       this.publish(message.status);
     } else if (message.type === 'fatal') {
       this.fatal = true;
@@ -125,6 +182,9 @@ export class EngineSupervisor {
   private exited(child: EngineChild, code: number | null): void {
     if (child !== this.child) return;
     this.child = undefined;
+    for (const [, command] of [...this.pending]) {
+      if (command.child === child) command.settle({ ok: false, message: 'The sync engine stopped before it could answer; try again in a moment.' });
+    }
     if (this.stopping !== undefined || this.fatal) return;
     this.restarts += 1;
     if (Date.now() - this.startedAt >= (this.o.healthyAfterMs ?? 60_000)) this.backoffMs = this.o.initialBackoffMs ?? 1000;
