@@ -288,10 +288,17 @@ export class LiveStatus implements Disposable {
       ];
       this.update('needs-attention', { lastCheckAt, pending: failed + conflicts, message: `${parts.join('; ')}.` });
     } else {
-      // Another run follows at once (something changed underneath): still checking, not up to date.
-      this.update(result.runAgain ? 'checking' : 'up-to-date', { lastCheckAt });
-      // What waited before this run still waits until the engine says otherwise: never a moment of "Up to date".
-      this.applyAttention();
+      const waiting = this.attentionItems;
+      const message = describeAttention(waiting);
+      if (result.runAgain) {
+        // Another run follows at once (something changed underneath): still checking, not up to date.
+        this.update('checking', { lastCheckAt });
+      } else if (waiting.length > 0) {
+        // What waited before this run still waits until the engine says otherwise: never a moment of "Up to date".
+        this.update('needs-attention', { lastCheckAt, pending: waiting.length, ...(message === undefined ? {} : { message }) });
+      } else {
+        this.update('up-to-date', { lastCheckAt });
+      }
     }
     void this.refreshAttention();
   }
