@@ -1,0 +1,47 @@
+/**
+ * The settings kept by electron-store in `<userData>/settings.json`,
+ * validated with SETTINGS_SCHEMA on every write (appSettings.ts holds the
+ * schema, defaults and rules; SettingsStore.ts the behaviour). A file the
+ * schema rejects (edited by hand) is not fatal: it is moved aside to
+ * `settings.invalid-<time>.json`, and its valid values are carried over by
+ * `readSettings`, which drops only the broken ones.
+ */
+import { readFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import Store, { type Schema } from 'electron-store';
+import type { Logger } from '../../engine/logger.js';
+import { readSettings, settingsRecord, SETTINGS_SCHEMA } from './appSettings.js';
+import { SettingsStore, type SettingsBackend } from './SettingsStore.js';
+
+const NAME = 'settings';
+
+function openStore(userDataDir: string): Store {
+  return new Store({ name: NAME, cwd: userDataDir, schema: SETTINGS_SCHEMA as unknown as Schema<Record<string, unknown>>, clearInvalidConfig: false });
+}
+
+export function createElectronSettingsStore(userDataDir: string, log?: Logger): SettingsStore {
+  let store: Store;
+  try {
+    store = openStore(userDataDir);
+  } catch (err) {
+    const file = join(userDataDir, `${NAME}.json`);
+    let salvaged: Record<string, unknown> = {};
+    try {
+      salvaged = settingsRecord(readSettings(JSON.parse(readFileSync(file, 'utf8'))).settings);
+    } catch {
+      // Not even JSON: nothing to carry over.
+    }
+    const aside = join(userDataDir, `${NAME}.invalid-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    log?.warn('the settings file was invalid; moved aside, valid values kept', { aside, error: err instanceof Error ? err.message : String(err) });
+    renameSync(file, aside);
+    store = openStore(userDataDir);
+    store.store = salvaged;
+  }
+  const backend: SettingsBackend = {
+    read: () => store.store,
+    write: (record) => {
+      store.store = record;
+    },
+  };
+  return new SettingsStore(backend);
+}
