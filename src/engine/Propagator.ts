@@ -8,8 +8,9 @@
  * with jitter) and never aborts the run; only a fatal error (e.g. the journal's
  * disk failing) does.
  *
- * Emits nothing; returns counts, item errors and whether another run should
- * follow (something changed underneath this one).
+ * Tells its caller as each user-visible item starts (with the bytes it moves)
+ * and finishes (onStart / onItem); returns counts, item errors and whether
+ * another run should follow (something changed underneath this one).
  */
 import { randomUUID } from 'node:crypto';
 import { lstat, mkdir, readdir, rename, rm, rmdir, stat, statfs, utimes } from 'node:fs/promises';
@@ -26,7 +27,7 @@ import { JournalWriter } from './JournalWriter.js';
 import type { Journal, RemoteObjectInfo, RemoteStore, RetryRecord } from './ports.js';
 import { isRetryable, retryAfterMs } from './remote/s3Errors.js';
 import { nextAttemptDelayMs } from './retryPolicy.js';
-import type { CompletedItem, ItemActivity, ItemError, SyncCounts } from './SyncResult.js';
+import type { CompletedItem, ItemActivity, ItemError, StartedItem, SyncCounts } from './SyncResult.js';
 
 export interface PropagatorOptions {
   readonly root: string;
@@ -49,6 +50,8 @@ export interface PropagatorOptions {
   readonly signal?: AbortSignal;
   /** Told about every item that moved something (or failed to), as it finishes. */
   readonly onItem?: (item: CompletedItem) => void;
+  /** Told as each such item starts, with the bytes it moves. */
+  readonly onStart?: (item: StartedItem) => void;
   readonly now?: () => number;
   readonly random?: () => number;
 }
@@ -75,6 +78,33 @@ const ACTIVITY: Partial<Record<Action['type'], ItemActivity>> = {
   moveLocal: 'moved',
   conflict: 'conflict',
 };
+
+/**
+ * The user-visible item an action is, or undefined for bookkeeping. A conflict
+ * is named by its original path and says where this computer's version went.
+ */
+function itemOf(a: Action): Omit<CompletedItem, 'failure'> | undefined {
+  const activity = ACTIVITY[a.type];
+  if (activity === undefined) return undefined;
+  switch (a.type) {
+    case 'upload':
+    case 'download':
+      return { path: a.path, activity, bytes: a.size };
+    case 'conflict':
+      return { path: a.path, activity, conflictPath: a.conflictPath, bytes: a.size + a.expected.size };
+    case 'moveLocal':
+      return a.reason === 'conflict' ? { path: a.from, activity: 'conflict', conflictPath: a.path } : { path: a.path, activity };
+    default:
+      return { path: a.path, activity };
+  }
+}
+
+/** Bytes the actions move (the header's "bytes left" at the start of a run). */
+export function plannedBytes(actions: readonly Action[]): number {
+  let bytes = 0;
+  for (const a of actions) if (a.type === 'upload' || a.type === 'download' || a.type === 'conflict') bytes += itemOf(a)?.bytes ?? 0;
+  return bytes;
+}
 
 /** Codes that mean "the world moved since planning": the next plan resolves them, no backoff needed. */
 const REPLAN_CODES = new Set(['remote-changed', 'local-changed', 'remote-missing']);
@@ -155,6 +185,8 @@ export class Propagator {
         const retry = retries.get(action.path);
         try {
           try {
+            const item = this.o.onStart === undefined ? undefined : itemOf(action);
+            if (item !== undefined) this.o.onStart?.({ path: item.path, bytes: item.bytes ?? 0 });
             await this.execute(action);
             if (retry !== undefined) await this.o.journal.clearRetry(action.path);
             this.tell(action);
@@ -176,9 +208,9 @@ export class Propagator {
   /** The item's activity for the user, or undefined for bookkeeping (record, forget) and problems (reported as errors). */
   private tell(action: Action, failure?: CompletedItem['failure']): void {
     if (this.o.onItem === undefined) return;
-    const activity = ACTIVITY[action.type];
-    if (activity === undefined) return;
-    this.o.onItem({ path: action.path, activity, ...(failure === undefined ? {} : { failure }) });
+    const item = itemOf(action);
+    if (item === undefined) return;
+    this.o.onItem(failure === undefined ? item : { ...item, failure });
   }
 
   private async fail(action: Action, err: unknown, attempts: number): Promise<CompletedItem['failure']> {

@@ -6,7 +6,11 @@
  * plan exists, so it can never be read as "everything was deleted".
  *
  * Owns the sync folder while open: the lock file and the journal live in
- * `<root>/.stratus/` (never synced). Emits one info log line per run.
+ * `<root>/.stratus/` (never synced). Emits one info log line per run, the
+ * run's phases and each item as it starts and finishes. Also answers the
+ * status window's "Needs attention" (issue 8): the list (attention), resolving
+ * a conflict, ignoring a path and answering a fired safety rail; commands that
+ * touch files wait for a running run, as a second run would.
  */
 import { hostname } from 'node:os';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
@@ -14,11 +18,17 @@ import { join, resolve } from 'node:path';
 import PQueue from 'p-queue';
 import { Emitter, type Event } from '../core/Emitter.js';
 import type { RemoteEntry, RemoteSnapshot, SyncedEntry } from '../core/model.js';
+import type { ActionType } from '../core/plan.js';
 import type { LocalOs } from '../core/names.js';
 import { summarize } from '../core/plan.js';
 import { reconcile } from '../core/reconcile.js';
 import { buildRemoteSnapshot, type ListedObject } from '../core/remoteSnapshot.js';
 import { StratusError, isStratusError } from '../core/StratusError.js';
+import type { AttentionItem, CommandResult } from '../shared/StratusApi.js';
+import { AttentionLog, type ConflictRecord } from './attention/AttentionLog.js';
+import { appendIgnoreRule, refuseIgnorePath } from './attention/ignoreRule.js';
+import { RailAnswer, type RailChoice } from './attention/RailAnswer.js';
+import { resolveConflictOnDisk, type ConflictChoice } from './attention/resolveConflict.js';
 import { enterHeapPhase } from './heapGrowth.js';
 import { SqliteJournal } from './journal/SqliteJournal.js';
 import { ENGINE_FOLDER, IgnoreRules } from './local/IgnoreRules.js';
@@ -26,9 +36,9 @@ import { scanLocal, type LocalScanResult } from './local/LocalScanner.js';
 import { createLoggerFactory, type Logger } from './logger.js';
 import { matchesMultipartEtag } from './multipartEtag.js';
 import type { BandwidthLimits, Journal, RemoteStore, RetryRecord } from './ports.js';
-import { Propagator } from './Propagator.js';
+import { plannedBytes, Propagator, type PropagateOutcome } from './Propagator.js';
 import { SyncRootLock } from './SyncRootLock.js';
-import { describeCounts, type CompletedItem, type SyncCounts, type SyncResult } from './SyncResult.js';
+import { describeCounts, type CompletedItem, type StartedItem, type SyncCounts, type SyncResult } from './SyncResult.js';
 
 export interface SyncLocation {
   readonly endpoint?: string;
@@ -71,6 +81,8 @@ export interface EngineStatus {
 }
 
 const JOURNAL_FILE = 'journal.db';
+/** The actions a "restore" answer to a safety rail turns into copies. */
+const DELETES: ReadonlySet<ActionType> = new Set(['deleteLocal', 'deleteRemote', 'deleteLocalFolder', 'deleteRemoteFolder']);
 const META_LOCATION = 'location';
 const META_LAST_RUN = 'lastRun';
 
@@ -116,11 +128,11 @@ function describeLocation(l: SyncLocation): string {
  * Where a run is (events by tense: `onDidChangePhase` fires as each begins).
  * `discovering`: scanning the folder and listing the prefix — the UI says
  * "Checking" and never "Up to date"; `transferring`: the plan is made and
- * `actions` items are being carried out.
+ * `actions` items, moving `bytes` in all, are being carried out.
  */
 export type EnginePhase =
   | { readonly phase: 'discovering' }
-  | { readonly phase: 'transferring'; readonly actions: number };
+  | { readonly phase: 'transferring'; readonly actions: number; readonly bytes?: number };
 
 export class SyncEngine {
   private running: Promise<unknown> = Promise.resolve();
@@ -129,6 +141,11 @@ export class SyncEngine {
   private readonly itemEmitter = new Emitter<CompletedItem>();
   /** Every item that was uploaded, downloaded, deleted, moved or conflicted (or failed to be), as it finishes. */
   readonly onDidCompleteItem: Event<CompletedItem> = this.itemEmitter.event;
+  private readonly startEmitter = new Emitter<StartedItem>();
+  /** Each of those items as it starts, with the bytes it moves (0 when it transfers nothing). */
+  readonly onDidStartItem: Event<StartedItem> = this.startEmitter.event;
+  private readonly attentionLog: AttentionLog;
+  private readonly rail = new RailAnswer();
 
   private constructor(
     private readonly options: SyncEngineOptions,
@@ -138,7 +155,17 @@ export class SyncEngine {
     private readonly os: LocalOs,
     private readonly caseInsensitive: boolean,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.attentionLog = new AttentionLog(journal);
+  }
+
+  private get deviceName(): string {
+    return this.options.deviceName ?? hostname();
+  }
+
+  private get trash(): (absolutePath: string) => Promise<void> {
+    return this.options.trash ?? moveToOsTrash;
+  }
 
   static async open(options: SyncEngineOptions): Promise<SyncEngine> {
     const root = resolve(options.root);
@@ -219,7 +246,59 @@ export class SyncEngine {
   }
 
   runOnce(options: RunOptions = {}): Promise<SyncResult> {
-    const run = this.running.then(() => this.run(options));
+    return this.exclusive(() => this.run(options));
+  }
+
+  /** What waits for the user: errors (from the retry rows) first, then conflicts; at most 100. */
+  attention(): Promise<AttentionItem[]> {
+    return this.attentionLog.items(this.root, this.deviceName);
+  }
+
+  /**
+   * Resolves a recorded conflict (see attention/resolveConflict.ts): only
+   * trash and rename, never a delete. The next run carries the result to the
+   * cloud. Refused when no conflict is recorded for `path` or its files changed.
+   */
+  resolveConflict(path: string, keep: ConflictChoice): Promise<CommandResult> {
+    return this.exclusive(async () => {
+      const record = (await this.attentionLog.conflicts()).findLast((c) => c.path === path);
+      if (record === undefined) return { ok: false, message: `No conflict is recorded for "${path}".` };
+      const shown = this.attentionLog.shownConflict(record.copyPath);
+      const { result, forget } = await resolveConflictOnDisk({ root: this.root, record, keep, trash: this.trash, ...(shown === undefined ? {} : { shown }) });
+      if (forget) await this.attentionLog.forgetConflict(record.copyPath);
+      this.log.info('conflict resolved', { path, keep, ok: result.ok });
+      return result;
+    });
+  }
+
+  /** Stops syncing `path`: one exact line in .stratusignore, and its error is forgotten. Nothing is deleted. */
+  ignorePath(path: string): Promise<CommandResult> {
+    return this.exclusive(async () => {
+      const refused = refuseIgnorePath(path);
+      if (refused !== undefined) return { ok: false, message: refused };
+      let added: boolean;
+      try {
+        added = await appendIgnoreRule(this.root, path);
+      } catch (err) {
+        return { ok: false, message: `Could not add "${path}" to .stratusignore (${err instanceof Error ? err.message : String(err)}); it is still synced.` };
+      }
+      await this.attentionLog.forgetErrors(path);
+      return { ok: true, message: added ? `"${path}" is no longer synced (added to .stratusignore). Nothing was deleted.` : `"${path}" was already in .stratusignore.` };
+    });
+  }
+
+  /**
+   * Answers the last safety rail a run stopped at, for the next run only:
+   * `confirm` lets through at most the deletes that were shown (more stops
+   * again); `restore` copies the files back instead of deleting them.
+   */
+  answerRail(choice: RailChoice): CommandResult {
+    return this.rail.choose(choice);
+  }
+
+  /** Runs `work` after any run or command in progress; they never overlap. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.running.then(work);
     this.running = run.catch(() => undefined);
     return run;
   }
@@ -238,7 +317,7 @@ export class SyncEngine {
     // while the scan runs; it is thrown where it is awaited below.
     const listingDone = collect(remote.list(options.signal));
     listingDone.catch(() => undefined);
-    const synced = await this.journal.loadSynced();
+    let synced = await this.journal.loadSynced();
     const scan = await scanLocal({
       root: this.root,
       os: this.os,
@@ -264,29 +343,51 @@ export class SyncEngine {
       isInternalKey: (key) => key.startsWith(internal),
     });
     const remoteSnapshot = await this.learnRemoteMd5s(listed, scan, synced, options.signal);
-    const plan = reconcile(
-      { local: scan.snapshot, remote: remoteSnapshot, synced },
-      {
-        prefix: location.prefix,
-        os: this.os,
-        caseInsensitive: this.caseInsensitive,
-        deviceName: this.options.deviceName ?? hostname(),
-        now: new Date(),
-        unsettled: scan.unsettled,
-        // The scan left out every ignored path (same rules, same kind), so its entries need no second look.
-        isIgnored: (path, kind) => !scan.snapshot.entries.has(path) && ignore.isIgnored(path, kind),
-        ...(options.confirmDeletes === undefined ? {} : { confirmDeletes: options.confirmDeletes }),
-      },
-    );
     const dryRun = options.dryRun === true;
+    // The user's answer to the last rail applies to this run only (a dry run leaves it for the next).
+    const answer = dryRun ? undefined : this.rail.take();
+    const now = new Date();
+    const planWith = (rows: ReadonlyMap<string, SyncedEntry>) =>
+      reconcile(
+        { local: scan.snapshot, remote: remoteSnapshot, synced: rows },
+        {
+          prefix: location.prefix,
+          os: this.os,
+          caseInsensitive: this.caseInsensitive,
+          deviceName: this.deviceName,
+          now,
+          unsettled: scan.unsettled,
+          // The scan left out every ignored path (same rules, same kind), so its entries need no second look.
+          isIgnored: (path, kind) => !scan.snapshot.entries.has(path) && ignore.isIgnored(path, kind),
+          ...(options.confirmDeletes === undefined ? {} : { confirmDeletes: options.confirmDeletes }),
+          ...(answer?.choice === 'confirm' ? { confirmedStop: { direction: answer.direction, count: answer.count } } : {}),
+        },
+      );
+    let plan = planWith(synced);
+    if (answer?.choice === 'restore') {
+      // Without its journal row a path deleted on one side is a file new on the other: it is copied back.
+      const restored = plan.actions.filter((a) => DELETES.has(a.type)).map((a) => a.path);
+      if (restored.length > 0) {
+        await this.journal.batch({ forget: restored });
+        synced = await this.journal.loadSynced();
+        plan = planWith(synced);
+        this.log.info('restoring files instead of deleting them', { count: restored.length });
+      }
+    }
+    const remoteUsage = dryRun ? undefined : usageOf(listing, internal);
+    if (!dryRun) this.rail.ranWith(plan.stop);
     if (dryRun || plan.stop !== undefined) {
       const s = summarize(plan);
       const counts: SyncCounts = { uploaded: 0, downloaded: 0, deletedLocal: 0, deletedRemote: 0, moved: 0, conflicts: 0, errors: s.problems };
       if (plan.stop !== undefined && !dryRun) await this.recordRun(counts, plan.stop.code);
       if (plan.stop !== undefined) this.log.warn('sync stopped by a safety rail', { code: plan.stop.code, direction: plan.stop.direction, count: plan.stop.count });
-      return { dryRun, plan, counts, errors: [], ...(plan.stop === undefined ? {} : { stopped: plan.stop }), runAgain: false, durationMs: Date.now() - started };
+      return {
+        dryRun, plan, counts, errors: [], ...(plan.stop === undefined ? {} : { stopped: plan.stop }), runAgain: false,
+        ...(remoteUsage === undefined ? {} : { remoteUsage }), durationMs: Date.now() - started,
+      };
     }
-    this.phaseEmitter.fire({ phase: 'transferring', actions: plan.actions.length });
+    this.phaseEmitter.fire({ phase: 'transferring', actions: plan.actions.length, bytes: plannedBytes(plan.actions) });
+    const conflicts: ConflictRecord[] = [];
     const propagator = new Propagator({
       root: this.root,
       prefix: location.prefix,
@@ -296,20 +397,35 @@ export class SyncEngine {
       synced,
       diskPaths: scan.diskPaths,
       ignore,
-      trash: this.options.trash ?? moveToOsTrash,
+      trash: this.trash,
       log: this.log,
       ...(this.options.concurrency === undefined ? {} : { concurrency: this.options.concurrency }),
       ...(this.options.minFreeBytes === undefined ? {} : { minFreeBytes: this.options.minFreeBytes }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
-      onItem: (item) => this.itemEmitter.fire(item),
+      onItem: (item) => {
+        if (item.activity === 'conflict' && item.conflictPath !== undefined && item.failure === undefined) {
+          conflicts.push({ path: item.path, copyPath: item.conflictPath, at: now.toISOString() });
+        }
+        this.itemEmitter.fire(item);
+      },
+      onStart: (item) => this.startEmitter.fire(item),
     });
     enterHeapPhase('transfer');
-    const outcome = await propagator.run(plan);
+    let outcome: PropagateOutcome;
+    try {
+      outcome = await propagator.run(plan);
+    } catch (err) {
+      // The conflicted copies made before a fatal error or an abort are on disk: the user must still hear of them.
+      await this.attentionLog.recordRun({ conflicts, errors: [] }).catch(() => undefined);
+      throw err;
+    }
+    await this.attentionLog.recordRun({ conflicts, errors: outcome.errors, planned: new Set(plan.actions.map((a) => a.path)), unsettled: scan.unsettled });
     await this.recordRun(outcome.counts);
     this.log.info(describeCounts(outcome.counts), { durationMs: Date.now() - started, scanned: scan.stats.files, hashed: scan.hashed, listed: listing.length });
     return {
       dryRun, plan, counts: outcome.counts, errors: outcome.errors, runAgain: outcome.runAgain,
       ...(outcome.nextRetryAt === undefined ? {} : { nextRetryAt: outcome.nextRetryAt }),
+      ...(remoteUsage === undefined ? {} : { remoteUsage }),
       durationMs: Date.now() - started,
     };
   }
@@ -371,9 +487,22 @@ export class SyncEngine {
     await this.running;
     this.phaseEmitter.dispose();
     this.itemEmitter.dispose();
+    this.startEmitter.dispose();
     await this.journal.close();
     await this.lock.release();
   }
+}
+
+/** Files and bytes under the prefix per a listing, without the engine's own keys and folder markers. */
+function usageOf(listing: readonly ListedObject[], internalPrefix: string): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  for (const o of listing) {
+    if (o.key.endsWith('/') || o.key.startsWith(internalPrefix)) continue;
+    files += 1;
+    bytes += o.size;
+  }
+  return { files, bytes };
 }
 
 async function collect(objects: AsyncIterable<ListedObject>): Promise<ListedObject[]> {

@@ -16,10 +16,21 @@ export interface ItemError {
 /** What the user sees happen to one item (Activity); bookkeeping-only actions are not items. */
 export type ItemActivity = ActivityKind;
 
+/** An item starts (events by tense: SyncEngine.onDidStartItem); `bytes` is what it moves, 0 when it transfers nothing. */
+export interface StartedItem {
+  readonly path: string;
+  readonly bytes: number;
+}
+
 /** One item finished (events by tense: SyncEngine.onDidCompleteItem), or failed with a reason. */
 export interface CompletedItem {
+  /** For a conflict, the original path (it holds the cloud's version). */
   readonly path: string;
   readonly activity: ItemActivity;
+  /** A conflict: where this computer's version was kept (the conflicted copy). */
+  readonly conflictPath?: string;
+  /** Bytes the item moves (transfers only; a conflict counts its download and its upload). */
+  readonly bytes?: number;
   /** Set when it failed: the error code and the sentence to show. */
   readonly failure?: { readonly code: string; readonly message: string; readonly retrying: boolean };
 }
@@ -45,6 +56,8 @@ export interface SyncResult {
   readonly runAgain: boolean;
   /** Epoch ms when the earliest item waiting for an automatic retry is due (absent: nothing waits). */
   readonly nextRetryAt?: number;
+  /** What the prefix holds per this run's listing (the engine's own keys and folder markers left out); absent for dry runs. */
+  readonly remoteUsage?: { readonly files: number; readonly bytes: number };
   readonly durationMs: number;
 }
 
