@@ -4,8 +4,10 @@
  * else in main creates long-lived services.
  */
 import { join } from 'node:path';
+import { shell } from 'electron';
 import type { Disposable } from '../core/Emitter.js';
 import { handleAppProtocol } from './appProtocol.js';
+import { createCommandRunner } from './commandRunner.js';
 import { registerIpcHandlers } from './ipcHandlers.js';
 import { StatusService } from './StatusService.js';
 import { StatusWindow } from './StatusWindow.js';
@@ -21,7 +23,7 @@ export function composeApp(outDir: string): AppServices {
   const status = new StatusService();
   disposables.push(status);
   disposables.push(handleAppProtocol(join(outDir, 'renderer')));
-  disposables.push(registerIpcHandlers(status));
+  disposables.push(registerIpcHandlers(status, createCommandRunner({ folder: () => status.current.folder, shell, engine: () => undefined })));
   const statusWindow = new StatusWindow({ preloadPath: join(outDir, 'preload', 'index.cjs') });
   disposables.push(statusWindow);
   return {

@@ -3,11 +3,14 @@
  *
  * Every handler first checks that the sender is our own page on the app origin;
  * anything else (a navigated-away frame, an injected iframe) is refused. Status
- * changes are pushed to every window on `IpcChannels.statusChanged`.
+ * changes are pushed to every window on `IpcChannels.statusChanged`. Commands
+ * (`IpcChannels.run`) are validated and carried out by the CommandRunner
+ * (commandRunner.ts): open/show-in-folder in main, the rest by the engine.
  */
 import { BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron';
 import type { Disposable } from '../core/Emitter.js';
 import { IpcChannels } from '../shared/StratusApi.js';
+import type { CommandRunner } from './commandRunner.js';
 import type { StatusService } from './StatusService.js';
 import { isAppUrl } from './windowPolicy.js';
 
@@ -18,10 +21,14 @@ function assertTrustedSender(event: IpcMainInvokeEvent): void {
   }
 }
 
-export function registerIpcHandlers(status: StatusService): Disposable {
+export function registerIpcHandlers(status: StatusService, runCommand: CommandRunner): Disposable {
   ipcMain.handle(IpcChannels.getStatus, (event) => {
     assertTrustedSender(event);
     return status.current;
+  });
+  ipcMain.handle(IpcChannels.run, async (event, command: unknown) => {
+    assertTrustedSender(event);
+    return runCommand(command);
   });
   const subscription = status.onDidChangeStatus((snapshot) => {
     for (const window of BrowserWindow.getAllWindows()) {
@@ -31,6 +38,7 @@ export function registerIpcHandlers(status: StatusService): Disposable {
   return {
     dispose: () => {
       ipcMain.removeHandler(IpcChannels.getStatus);
+      ipcMain.removeHandler(IpcChannels.run);
       subscription.dispose();
     },
   };
