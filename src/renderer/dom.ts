@@ -22,9 +22,8 @@ export function el<K extends keyof HTMLElementTagNameMap>(
 }
 
 /** A button that runs `onClick`; `action` names it for tests and for focus restoring. */
-export function button(doc: Document, label: string, action: string, onClick: () => void, options: { readonly primary?: boolean; readonly describedBy?: string; readonly ariaLabel?: string } = {}): HTMLButtonElement {
+export function button(doc: Document, label: string, action: string, onClick: () => void, options: { readonly primary?: boolean; readonly ariaLabel?: string } = {}): HTMLButtonElement {
   const b = el(doc, 'button', { className: options.primary === true ? 'btn primary' : 'btn', text: label, attrs: { type: 'button', 'data-action': action } });
-  if (options.describedBy !== undefined) b.setAttribute('aria-describedby', options.describedBy);
   if (options.ariaLabel !== undefined) b.setAttribute('aria-label', options.ariaLabel);
   b.addEventListener('click', onClick);
   return b;
@@ -54,7 +53,13 @@ export function patchList<T>(list: HTMLElement, items: readonly T[], key: (item:
     row.dataset['sig'] = sig;
     return row;
   });
-  list.replaceChildren(...rows);
+  // Move only what is out of place: taking a focused row out of the document, even to put it
+  // straight back, would drop the focus.
+  const keep = new Set(rows);
+  for (const child of Array.from(list.children)) if (!keep.has(child as HTMLElement)) child.remove();
+  rows.forEach((row, index) => {
+    if (list.children[index] !== row) list.insertBefore(row, list.children[index] ?? null);
+  });
   if (active !== undefined && !list.contains(active) && activeRow?.dataset['key'] !== undefined) {
     const row = rows.find((r) => r.dataset['key'] === activeRow.dataset['key']);
     const target = row?.querySelector<HTMLElement>(activeAction === undefined ? 'button' : `[data-action="${activeAction}"]`);

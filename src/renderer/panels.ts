@@ -111,8 +111,8 @@ export function renderRail(doc: Document, status: StatusSnapshot, run: Run): voi
 function fileActions(doc: Document, status: StatusSnapshot, path: string, run: Run, label: string): HTMLElement[] {
   if (status.canOpenFiles !== true) return [];
   return [
-    button(doc, 'Open', 'open-path', () => run({ type: 'open-path', path }), { ariaLabel: `Open ${label}` }),
-    button(doc, 'Show in folder', 'show-in-folder', () => run({ type: 'show-in-folder', path }), { ariaLabel: `Show ${label} in folder` }),
+    button(doc, 'Open', 'open-path', () => run({ type: 'open-path', path }), { ariaLabel: `Open: ${label}` }),
+    button(doc, 'Show in folder', 'show-in-folder', () => run({ type: 'show-in-folder', path }), { ariaLabel: `Show in folder: ${label}` }),
   ];
 }
 
@@ -127,7 +127,7 @@ function versionColumn(doc: Document, status: StatusSnapshot, heading: string, v
   for (const [term, value] of rows) list.append(el(doc, 'dt', { text: term }), el(doc, 'dd', { text: value, attrs: { 'data-fact': term.toLowerCase() } }));
   return el(doc, 'div', { className: 'version', attrs: { 'data-side': side } },
     el(doc, 'h4', { text: heading }), list,
-    el(doc, 'div', { className: 'actions' }, ...fileActions(doc, status, v.path, run, `${heading.toLowerCase()} version`)));
+    el(doc, 'div', { className: 'actions' }, ...fileActions(doc, status, v.path, run, `${heading === 'Cloud' ? 'the cloud’s' : 'this computer’s'} version of ${baseName(v.path)}`)));
 }
 
 function attentionRow(doc: Document, status: StatusSnapshot, item: AttentionItem, run: Run): HTMLElement {
@@ -141,9 +141,9 @@ function attentionRow(doc: Document, status: StatusSnapshot, item: AttentionItem
       el(doc, 'p', { className: 'attention-reason', text: item.message, attrs: { id: `${id}-reason` } }),
       el(doc, 'p', { className: 'muted', text: when }),
       el(doc, 'div', { className: 'actions' },
-        button(doc, 'Retry now', 'retry-now', () => run({ type: 'retry-now', path: item.path }), { primary: true, ariaLabel: `Retry ${item.path} now` }),
+        button(doc, 'Retry now', 'retry-now', () => run({ type: 'retry-now', path: item.path }), { primary: true, ariaLabel: `Retry now: ${item.path}` }),
         ...fileActions(doc, status, item.path, run, item.path),
-        button(doc, 'Ignore this file', 'ignore-path', () => run({ type: 'ignore-path', path: item.path }), { ariaLabel: `Ignore ${item.path}` })));
+        button(doc, 'Ignore this file', 'ignore-path', () => run({ type: 'ignore-path', path: item.path }), { ariaLabel: `Ignore this file: ${item.path}` })));
   }
   return el(doc, 'li', { className: 'attention-item conflict', attrs: { 'aria-labelledby': `${id}-path` } },
     el(doc, 'h3', { className: 'attention-path', text: item.path, attrs: { id: `${id}-path` } }),
@@ -152,9 +152,9 @@ function attentionRow(doc: Document, status: StatusSnapshot, item: AttentionItem
       versionColumn(doc, status, 'This computer', item.here, 'here', run),
       versionColumn(doc, status, 'Cloud', item.other, 'other', run)),
     el(doc, 'div', { className: 'actions' },
-      button(doc, 'Keep this computer’s', 'keep-here', () => run({ type: 'resolve-conflict', path: item.path, keep: 'here' }), { ariaLabel: `Keep this computer’s version of ${item.path}` }),
-      button(doc, 'Keep the cloud’s', 'keep-other', () => run({ type: 'resolve-conflict', path: item.path, keep: 'other' }), { ariaLabel: `Keep the cloud’s version of ${item.path}` }),
-      button(doc, 'Keep both', 'keep-both', () => run({ type: 'resolve-conflict', path: item.path, keep: 'both' }), { primary: true, ariaLabel: `Keep both versions of ${item.path}` })));
+      button(doc, 'Keep this computer’s', 'keep-here', () => run({ type: 'resolve-conflict', path: item.path, keep: 'here' }), { ariaLabel: `Keep this computer’s: ${item.path}` }),
+      button(doc, 'Keep the cloud’s', 'keep-other', () => run({ type: 'resolve-conflict', path: item.path, keep: 'other' }), { ariaLabel: `Keep the cloud’s: ${item.path}` }),
+      button(doc, 'Keep both', 'keep-both', () => run({ type: 'resolve-conflict', path: item.path, keep: 'both' }), { primary: true, ariaLabel: `Keep both: ${item.path}` })));
 }
 
 /** A small stable string hash for element ids (paths may hold any character). */

@@ -121,8 +121,8 @@ export function renderActivity(doc: Document, status: StatusSnapshot, run: (comm
     const gone = entry.kind === 'deleted-here' || entry.kind === 'deleted-remotely' || entry.kind === 'folder-deleted';
     if (canOpen && !gone && entry.failed === undefined) {
       item.append(el(doc, 'span', { className: 'actions' },
-        button(doc, 'Open', 'open-path', () => run({ type: 'open-path', path: entry.path }), { ariaLabel: `Open ${entry.path}` }),
-        button(doc, 'Show in folder', 'show-in-folder', () => run({ type: 'show-in-folder', path: entry.path }), { ariaLabel: `Show ${entry.path} in folder` })));
+        button(doc, 'Open', 'open-path', () => run({ type: 'open-path', path: entry.path }), { ariaLabel: `Open: ${entry.path}` }),
+        button(doc, 'Show in folder', 'show-in-folder', () => run({ type: 'show-in-folder', path: entry.path }), { ariaLabel: `Show in folder: ${entry.path}` })));
     }
     return item;
   });

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusSnapshot } from '../../src/shared/StratusApi.js';
 import { seriousAxeViolations } from '../support/axe.js';
 import { launchChromium } from '../support/chromium.js';
+import { openFakePage } from '../support/fakeStratusPage.js';
 import { serveRenderer, type StaticServer } from '../support/staticServer.js';
 
 const repo = resolve(import.meta.dirname, '../..');
@@ -21,34 +22,8 @@ const resultsDir = join(repo, 'test-results');
 let browser: Browser;
 let server: StaticServer;
 
-/** Installs a fake `window.stratus` before any page script runs. */
 async function openPage(initial: StatusSnapshot): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 420, height: 560 } });
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(err.message));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(msg.text());
-  });
-  await page.addInitScript((status) => {
-    const listeners = new Set<(s: unknown) => void>();
-    const w = window as unknown as Record<string, unknown>;
-    w['__cspViolations'] = [];
-    document.addEventListener('securitypolicyviolation', (e) => {
-      (w['__cspViolations'] as string[]).push(e.violatedDirective);
-    });
-    w['__emitStatus'] = (s: unknown) => listeners.forEach((l) => l(s));
-    w['stratus'] = Object.freeze({
-      getStatus: () => Promise.resolve(status),
-      onDidChangeStatus: (listener: (s: unknown) => void) => {
-        listeners.add(listener);
-        return () => listeners.delete(listener);
-      },
-    });
-  }, initial);
-  const response = await page.goto(`${server.url}/index.html`);
-  expect(response?.status()).toBe(200);
-  expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
-  await page.waitForSelector('#status[aria-busy="false"]');
+  const { page, errors } = await openFakePage(browser, server.url, initial);
   return { page, errors };
 }
 
