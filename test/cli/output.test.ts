@@ -64,7 +64,7 @@ describe('sync --json', () => {
   });
 
   it('carries a safety stop with its code, direction, count and message', () => {
-    const stopped = { code: 'mass-delete', direction: 'remote', count: 600, message: 'This run would delete 600 files on the server.' } as const;
+    const stopped = { code: 'mass-delete', direction: 'remote', count: 600, message: 'This run would delete 600 files on the server.', sample: ['a.txt', 'b.txt'] } as const;
     expect(syncJson(result({ stopped, errors: [] })).stopped).toEqual(stopped);
   });
 

@@ -13,8 +13,9 @@
 import { hostname } from 'node:os';
 import { S3Client } from '@aws-sdk/client-s3';
 import { isStratusError } from '../../core/StratusError.js';
-import { isHostToEngine, type EngineSettings, type EngineToHost, type HostToEngine } from '../../shared/EngineProtocol.js';
+import { isHostToEngine, type EngineCredentials, type EngineSettings, type EngineToHost, type HostToEngine } from '../../shared/EngineProtocol.js';
 import { createLoggerFactory } from '../logger.js';
+import { selfCachingProvider } from '../remote/credentialRefresh.js';
 import { S3RemoteStore } from '../remote/S3RemoteStore.js';
 import { SyncEngine } from '../SyncEngine.js';
 import { ContinuousSync } from '../watch/ContinuousSync.js';
@@ -57,13 +58,23 @@ export function serveEngine(port: EnginePort, exit: (code: number) => void = (co
   const log = loggers('engine-process');
   let running: Running | undefined;
   let starting: Promise<void> | undefined;
+  /** The newest temporary credentials from the host (cognito mode); every request reads them afresh. */
+  let hostCredentials: EngineCredentials | undefined;
+  const fromHost = selfCachingProvider(() => {
+    const c = hostCredentials;
+    if (c === undefined) return Promise.reject(new Error('the host has not sent credentials yet'));
+    const { expiration, ...keys } = c;
+    return Promise.resolve(expiration === undefined ? keys : { ...keys, expiration: new Date(expiration) });
+  });
 
   const start = async (settings: EngineSettings): Promise<void> => {
+    hostCredentials ??= settings.credentials;
     const client = new S3Client({
       region: settings.region,
       ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
       forcePathStyle: settings.forcePathStyle ?? settings.endpoint !== undefined,
-      ...(settings.credentials === undefined ? {} : { credentials: settings.credentials }),
+      // The start's credentials until the host sends newer ones; without any, the SDK's default chain.
+      ...(hostCredentials === undefined ? {} : { credentials: fromHost }),
       requestHandler: { connectionTimeout: 10_000 },
     });
     try {
@@ -134,6 +145,9 @@ export function serveEngine(port: EnginePort, exit: (code: number) => void = (co
         return;
       case 'retry-now':
         void running?.sync.retryNow(message.paths);
+        return;
+      case 'credentials':
+        hostCredentials = message.credentials;
         return;
       case 'command': {
         const id = message.id;

@@ -89,7 +89,7 @@ describe('LiveStatus attention, rail, progress', () => {
   it('carries the rail with its sample until a run goes ahead', async () => {
     const w = world();
     const sample = ['a.txt', 'b.txt'];
-    w.run(syncResult({ stopped: { code: 'mass-delete', direction: 'remote', count: 12, message: 'This run would delete 12 files…', sample } as SyncResult['stopped'] }));
+    w.run(syncResult({ stopped: { code: 'mass-delete', direction: 'remote', count: 12, message: 'This run would delete 12 files…', sample } as NonNullable<SyncResult['stopped']> }));
     expect(w.live.current).toMatchObject({ sync: 'stopped-confirm-deletes', rail: { code: 'mass-delete', direction: 'remote', count: 12, sample } });
     w.state('paused');
     expect(w.live.current.rail?.count).toBe(12);

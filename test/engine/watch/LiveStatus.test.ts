@@ -79,7 +79,7 @@ describe('LiveStatus', () => {
 
   it('maps a fired safety rail, pause, offline, sign-in ended and a failed run to their states, with the reason', () => {
     const w = world();
-    w.run(result({ stopped: { code: 'mass-delete', direction: 'remote', count: 600, message: 'Stopped before deleting 600 files.' } }));
+    w.run(result({ stopped: { code: 'mass-delete', direction: 'remote', count: 600, message: 'Stopped before deleting 600 files.', sample: [] } }));
     expect(w.live.current).toMatchObject({ sync: 'stopped-confirm-deletes', message: 'Stopped before deleting 600 files.' });
     w.state('paused');
     expect(w.live.current.sync).toBe('paused');
