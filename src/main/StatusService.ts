@@ -22,6 +22,12 @@ export class StatusService implements Disposable {
     return this.snapshot;
   }
 
+  /** Replaces the whole snapshot (fields the new one lacks are gone, not kept). */
+  replace(snapshot: StatusSnapshot): void {
+    this.snapshot = snapshot;
+    this.didChange.fire(this.snapshot);
+  }
+
   update(change: Partial<Omit<StatusSnapshot, 'version'>>): void {
     this.snapshot = { ...this.snapshot, ...change, version: 1 };
     this.didChange.fire(this.snapshot);

@@ -69,7 +69,8 @@ describe('trayMenuModel', () => {
   it('labels the menu items as the issue names them', () => {
     const labels = trayMenuModel(base, settings, format).flatMap((i) => (i.kind === 'action' ? [i.label] : []));
     expect(labels).toEqual(['Open folder', 'Open Stratus', 'Sync now', 'Pause for 30 minutes', 'Pause for 1 hour', 'Pause until resumed', 'Sign out (ada@example.com)', 'Quit Stratus']);
-    const paused = trayMenuModel({ ...STATUS.paused, pausedUntil: undefined } as StatusSnapshot, settings, format);
+    const { pausedUntil: _until, ...untilResumed } = STATUS.paused;
+    const paused = trayMenuModel(untilResumed, settings, format);
     expect(paused[0]).toEqual({ kind: 'label', label: 'Paused until you resume' });
   });
 
