@@ -97,7 +97,7 @@ export interface SyncJson {
   readonly conflicts: number;
   readonly errors: number;
   readonly moved: number;
-  readonly stopped?: { readonly code: string; readonly direction: string; readonly count: number; readonly message: string };
+  readonly stopped?: { readonly code: string; readonly direction: string; readonly count: number; readonly message: string; readonly sample: readonly string[] };
   readonly items: readonly { readonly path: string; readonly code: string; readonly message: string }[];
   readonly durationMs: number;
   readonly dryRun: boolean;
@@ -112,7 +112,7 @@ export interface SyncJson {
 export function syncJson(result: SyncResult): SyncJson {
   const stopped = result.stopped === undefined
     ? {}
-    : { stopped: { code: result.stopped.code, direction: result.stopped.direction, count: result.stopped.count, message: result.stopped.message } };
+    : { stopped: { code: result.stopped.code, direction: result.stopped.direction, count: result.stopped.count, message: result.stopped.message, sample: result.stopped.sample } };
   const items = result.errors.map((e) => ({ path: e.path, code: e.code, message: e.message }));
   if (result.dryRun) {
     const c = plannedCounts(result.plan);

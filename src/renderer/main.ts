@@ -6,8 +6,9 @@
  * way to reach the engine: every button sends a StratusCommand through
  * `api.run`, and a refusal is shown in plain words.
  */
-import type { StatusSnapshot, StratusApi, StratusCommand } from '../shared/StratusApi.js';
+import type { CommandResult, StatusSnapshot, StratusApi, StratusCommand } from '../shared/StratusApi.js';
 import { bindControls, documentTitle, renderAccount, renderAttention, renderControls, renderProgress, renderRail } from './panels.js';
+import { renderSetup } from './setupView.js';
 import { renderActivity, renderDisconnected, renderStatus } from './statusView.js';
 import { connectWebSocketApi } from './webSocketApi.js';
 
@@ -48,23 +49,30 @@ async function start(): Promise<void> {
     notice.hidden = text === undefined;
     notice.textContent = text ?? '';
   };
-  const run = (command: StratusCommand): void => {
+  /** Sends a command; a refusal is shown in words (a question to confirm is left to the caller). */
+  const ask = async (command: StratusCommand): Promise<CommandResult | undefined> => {
     showNotice(undefined);
-    api.run(command).then(
-      (result) => {
-        if (!result.ok) showNotice(result.message ?? 'Stratus could not do that.');
-      },
-      (err: unknown) => showNotice(err instanceof Error ? err.message : String(err)),
-    );
+    try {
+      const result = await api.run(command);
+      if (!result.ok && result.confirm === undefined) showNotice(result.message ?? 'Stratus could not do that.');
+      return result;
+    } catch (err) {
+      showNotice(err instanceof Error ? err.message : String(err));
+      return undefined;
+    }
   };
+  const run = (command: StratusCommand): void => void ask(command);
   const render = (status: StatusSnapshot): void => {
     doc.title = documentTitle(status);
     renderStatus(root, status);
-    renderProgress(doc, status);
-    renderControls(doc, status);
-    renderRail(doc, status, run);
-    renderAttention(doc, status, run);
-    renderActivity(doc, status, run);
+    // While the first run asks something, nothing else is shown: there is nothing to control yet.
+    const asking = renderSetup(doc, status, ask);
+    const shown = asking ? { ...status, auth: 'signed-out' as const, recent: [], attention: [] } : status;
+    renderProgress(doc, shown);
+    renderControls(doc, shown);
+    renderRail(doc, shown, run);
+    renderAttention(doc, shown, run);
+    renderActivity(doc, shown, run);
     renderAccount(doc, status);
   };
   bindTabs(doc);

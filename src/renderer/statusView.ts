@@ -27,6 +27,9 @@ export function describeStatus(status: StatusSnapshot): StatusText {
   if (status.auth === 'signing-in') {
     return { title: 'Signing in…', detail: 'Finish signing in in the window that opened.' };
   }
+  if (status.setup?.step === 'choose-folder') {
+    return { title: 'Signed in', detail: 'One more step: choose the folder to keep in sync.' };
+  }
   const folder = status.folder ?? 'your folder';
   const title = SYNC_STATE_LABELS[status.sync];
   switch (status.sync) {
@@ -76,7 +79,7 @@ export function renderStatus(root: HTMLElement, status: StatusSnapshot): void {
   detail.textContent = status.account === undefined ? text.detail : `${status.account} · ${text.detail}`;
 
   const children: HTMLElement[] = [title, detail];
-  if (status.auth === 'signed-in') {
+  if (status.auth === 'signed-in' && status.setup?.step !== 'choose-folder') {
     const checked = doc.createElement('p');
     checked.className = 'status-checked';
     checked.id = 'status-checked';

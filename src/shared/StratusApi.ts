@@ -141,6 +141,18 @@ export interface AccountInfo {
   readonly usedFiles?: number;
 }
 
+/**
+ * The first-run flow (issue 8): Sign in → choose the folder → first sync →
+ * done. `suggestedFolder` is the default (a new empty folder under the home
+ * folder); `machine` names the computer the folder is on (the status page may
+ * be viewed from another one).
+ */
+export interface SetupState {
+  readonly step: 'sign-in' | 'choose-folder' | 'first-sync' | 'done';
+  readonly suggestedFolder?: string;
+  readonly machine?: string;
+}
+
 /** What the status window and tray show. Contains no secrets by construction. */
 export interface StatusSnapshot {
   readonly version: 1;
@@ -169,6 +181,8 @@ export interface StatusSnapshot {
   readonly location?: AccountInfo;
   /** What this face can do: the status page of a headless machine cannot open files on the viewer's desktop. */
   readonly canOpenFiles?: boolean;
+  /** Set during the first-run flow. */
+  readonly setup?: SetupState;
 }
 
 /**
@@ -193,7 +207,16 @@ export type StratusCommand =
   | { readonly type: 'ignore-path'; readonly path: string }
   /** App only (`canOpenFiles`): open the file, or show it in the file manager. */
   | { readonly type: 'open-path'; readonly path: string }
-  | { readonly type: 'show-in-folder'; readonly path: string };
+  | { readonly type: 'show-in-folder'; readonly path: string }
+  /** Starts signing in (the app opens its login window; the status page gets the URL to open). */
+  | { readonly type: 'sign-in' }
+  | { readonly type: 'sign-out' }
+  /**
+   * First run: sync this folder (an absolute path on the syncing computer; the
+   * app may omit it to show the system's folder picker). A folder that is not
+   * empty is refused with `confirm` until sent again with `merge: true`.
+   */
+  | { readonly type: 'choose-folder'; readonly path?: string; readonly merge?: boolean };
 
 export type StratusCommandType = StratusCommand['type'];
 
@@ -201,6 +224,10 @@ export type StratusCommandType = StratusCommand['type'];
 export interface CommandResult {
   readonly ok: boolean;
   readonly message?: string;
+  /** `sign-in` on the status page: the hosted UI address to open (http or https only). */
+  readonly url?: string;
+  /** A question to ask before sending the command again with its confirmation (e.g. `merge`). */
+  readonly confirm?: string;
 }
 
 export interface StratusApi {

@@ -91,6 +91,7 @@ export function isStatusSnapshot(value: unknown): value is StatusSnapshot {
     optionalString(value, 'pausedUntil') &&
     (value['location'] === undefined || isAccountInfo(value['location'])) &&
     (value['canOpenFiles'] === undefined || typeof value['canOpenFiles'] === 'boolean') &&
+    (value['setup'] === undefined || isSetupState(value['setup'])) &&
     value['version'] === 1 &&
     AUTH_STATES.includes(value['auth'] as AuthState) &&
     SYNC_STATES.includes(value['sync'] as SyncState) &&
@@ -133,11 +134,34 @@ export function isStratusCommand(value: unknown): value is StratusCommand {
       return isCommandPath(value['path']) && ['here', 'other', 'both'].includes(value['keep'] as string);
     case 'ignore-path': case 'open-path': case 'show-in-folder':
       return isCommandPath(value['path']);
+    case 'sign-in': case 'sign-out':
+      return true;
+    case 'choose-folder': {
+      const path = value['path'];
+      // An absolute path on the syncing computer (POSIX, or a Windows drive or UNC path); the receiver checks it further.
+      const absolute = typeof path === 'string' && path.length <= MAX_COMMAND_PATH && !path.includes('\0') && (path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path) || path.startsWith('\\\\'));
+      return (path === undefined || absolute) && (value['merge'] === undefined || typeof value['merge'] === 'boolean');
+    }
     default:
       return false;
   }
 }
 
+/** An http(s) address without spaces or control characters (the hosted UI); nothing else is ever opened. */
+function isWebUrl(value: unknown): boolean {
+  return typeof value === 'string' && value.length <= 8192 && /^https?:\/\/[^\s\u0000-\u001f]+$/i.test(value);
+}
+
 export function isCommandResult(value: unknown): value is CommandResult {
-  return isRecord(value) && typeof value['ok'] === 'boolean' && optionalString(value, 'message');
+  return (
+    isRecord(value) && typeof value['ok'] === 'boolean' && optionalString(value, 'message') && optionalString(value, 'confirm') &&
+    (value['url'] === undefined || isWebUrl(value['url']))
+  );
+}
+
+function isSetupState(value: unknown): boolean {
+  return (
+    isRecord(value) && ['sign-in', 'choose-folder', 'first-sync', 'done'].includes(value['step'] as string) &&
+    optionalString(value, 'suggestedFolder') && optionalString(value, 'machine')
+  );
 }

@@ -32,7 +32,10 @@ import { createRemote, endpointLabel, failureContext, type RemoteConnection } fr
 import { ExitCode } from '../exitCodes.js';
 import { reportFailure } from '../failures.js';
 import { describeLocation, syncJson } from '../output.js';
+import { checkFolder, type SyncSettings } from '../config.js';
 import { problems, syncSettings } from '../syncSettings.js';
+import { machineName, setupNeed, setupPorts, suggestedFolder, type SetupNeed } from '../watchSetup.js';
+import type { StatusRelay } from '../../engine/ui/StatusRelay.js';
 
 interface Timings {
   readonly debounceMs: number;
@@ -121,6 +124,63 @@ function stateLine(change: StateChange): string | undefined {
   }
 }
 
+interface FirstRun {
+  readonly settings: SyncSettings;
+  readonly page: StatusPage;
+  readonly relay: StatusRelay;
+  readonly account?: string;
+}
+
+/**
+ * Opens the status page on the first-run flow and waits until it has a sign-in and a folder
+ * (then watching starts on the same page), or until Ctrl-C (exit 0).
+ */
+async function runFirstRun(
+  need: SetupNeed, args: ParsedArgs, io: CommandIo, emit: (line: string, json: Record<string, unknown>) => void,
+  loggers: ReturnType<typeof cliLoggers>, port: number,
+): Promise<FirstRun | ExitCode> {
+  const [{ SetupFlow }, { StatusRelay }, { startStatusPage }] = await Promise.all([
+    import('../../engine/ui/SetupFlow.js'),
+    import('../../engine/ui/StatusRelay.js'),
+    import('../../engine/ui/StatusPageServer.js'),
+  ]);
+  const flow = new SetupFlow({
+    ports: setupPorts(need, io, loggers('auth')),
+    signedIn: !need.signIn,
+    ...(need.settings.folder === undefined ? {} : { folder: need.settings.folder }),
+    suggestedFolder: suggestedFolder(io),
+    machine: machineName(),
+  });
+  const relay = new StatusRelay(flow, flow);
+  let page: StatusPage | undefined;
+  try {
+    page = await startStatusPage({ rendererDir: await rendererDir(), source: relay, controller: relay, port, log: loggers('ui') });
+    emit(`status page: ${page.url}`, { event: 'status-page', url: page.url });
+    const asks = [...(need.signIn ? ['sign in'] : []), ...(need.folder ? ['choose the folder to sync'] : [])].join(' and ');
+    emit(`first run: open the status page to ${asks} (Ctrl-C to stop)`, { event: 'setup', signIn: need.signIn, folder: need.folder });
+    const interrupted = new Promise<undefined>((resolve) => {
+      if (io.signal?.aborted === true) resolve(undefined);
+      io.signal?.addEventListener('abort', () => resolve(undefined), { once: true });
+    });
+    const result = await Promise.race([flow.done, interrupted]);
+    if (result === undefined) {
+      flow.dispose();
+      relay.dispose();
+      await page.close();
+      return ExitCode.ok;
+    }
+    if (result.remembered !== undefined) emit(result.remembered, { event: 'folder-saved', folder: result.folder, note: result.remembered });
+    const folderProblem = await checkFolder(result.folder);
+    if (folderProblem !== undefined) throw new StratusError('sync-root-missing', folderProblem, { severity: 'fatal' });
+    return { settings: { ...need.settings, folder: result.folder }, page, relay, ...(result.account === undefined ? {} : { account: result.account }) };
+  } catch (err) {
+    flow.dispose();
+    relay.dispose();
+    await page?.close().catch(() => undefined);
+    return reportFailure(err, { verbose: args.verbose }, io.stderr);
+  }
+}
+
 export async function runWatch(args: ParsedArgs, io: CommandIo): Promise<ExitCode> {
   const timings = parseTimings(args);
   if (Array.isArray(timings)) return problems(io, timings);
@@ -128,16 +188,24 @@ export async function runWatch(args: ParsedArgs, io: CommandIo): Promise<ExitCod
   if (typeof uiPort === 'string') return problems(io, [uiPort]);
   const bandwidth = bandwidthFromArgs(args);
   if (Array.isArray(bandwidth)) return problems(io, bandwidth);
-  const settings = await syncSettings(args, io);
-  if (typeof settings === 'number') return settings;
-
   const loggers = cliLoggers(io, args.verbose);
   const emit = (line: string, json: Record<string, unknown>): void => io.stdout(args.json ? JSON.stringify({ ...json, at: new Date().toISOString() }) : `${clock()} ${line}`);
+  // First run with --ui: not signed in yet, or no folder chosen — the status page asks (watchSetup.ts).
+  const need = await setupNeed(args, io);
+  let firstRun: FirstRun | undefined;
+  if (need !== undefined) {
+    const started = await runFirstRun(need, args, io, emit, loggers, uiPort ?? 0);
+    if (typeof started === 'number') return started;
+    firstRun = started;
+  }
+  const settings = firstRun?.settings ?? await syncSettings(args, io);
+  if (typeof settings === 'number') return settings;
+
   let connection: RemoteConnection | undefined;
   let engine: SyncEngine | undefined;
   let watch: ContinuousSync | undefined;
   let face: StatusFace | undefined;
-  let page: StatusPage | undefined;
+  let page: StatusPage | undefined = firstRun?.page;
   const stop = new AbortController();
   const onAbort = (): void => stop.abort();
   io.signal?.addEventListener('abort', onAbort, { once: true });
@@ -186,12 +254,18 @@ export async function runWatch(args: ParsedArgs, io: CommandIo): Promise<ExitCod
         sync: watch,
         engine,
         folder: settings.folder,
+        ...(firstRun === undefined ? {} : { firstRun: true, ...(firstRun.account === undefined ? {} : { account: firstRun.account }) }),
         location: { bucket: location.bucket, prefix: location.prefix, ...(location.endpoint === undefined ? {} : { endpoint: location.endpoint }) },
         canOpenFiles: false,
         log: loggers('ui'),
       });
-      page = await ui.startStatusPage({ rendererDir: ui.rendererDir, source: face.live, controller: face.controller, port: uiPort ?? 0, log: loggers('ui') });
-      emit(`status page: ${page.url}`, { event: 'status-page', url: page.url });
+      if (firstRun !== undefined) {
+        // The page the first run opened stays: from now on it shows the engine.
+        firstRun.relay.switchTo(face.live, face.controller);
+      } else {
+        page = await ui.startStatusPage({ rendererDir: ui.rendererDir, source: face.live, controller: face.controller, port: uiPort ?? 0, log: loggers('ui') });
+        emit(`status page: ${page.url}`, { event: 'status-page', url: page.url });
+      }
     }
     watch.scheduler.onDidCompleteRun(({ reasons, result }: CompletedRun) => {
       if (result.stopped === undefined) succeeded = true;
@@ -226,6 +300,7 @@ export async function runWatch(args: ParsedArgs, io: CommandIo): Promise<ExitCod
     io.signal?.removeEventListener('abort', onAbort);
     // Disposing aborts the run in flight (its items resume next time from the journal), then the lock is released.
     await page?.close().catch(() => undefined);
+    firstRun?.relay.dispose();
     face?.dispose();
     await watch?.dispose().catch((err: unknown) => io.stderr(`stratus: could not stop watching cleanly: ${message(err)}`));
     await engine?.close().catch((err: unknown) => io.stderr(`stratus: could not close the sync journal cleanly: ${message(err)}`));

@@ -70,6 +70,8 @@ export interface LiveStatusOptions {
   readonly location?: AccountInfo;
   /** The app can open files on this desktop; the status page of a headless machine cannot. @default false */
   readonly canOpenFiles?: boolean;
+  /** The end of the first-run flow: `setup.step` is first-sync until a run completes, then done. */
+  readonly firstRun?: boolean;
   /** @default () => new Date() */
   readonly now?: () => Date;
 }
@@ -126,6 +128,7 @@ export class LiveStatus implements Disposable {
       ...(options.account === undefined ? {} : { account: options.account }),
       ...(options.location === undefined ? {} : { location: options.location }),
       canOpenFiles: options.canOpenFiles ?? false,
+      ...(options.firstRun === true ? { setup: { step: 'first-sync' } } : {}),
     };
     this.subscriptions = [
       options.scheduler.onDidChangeState((change) => this.stateChanged(change)),
@@ -277,6 +280,7 @@ export class LiveStatus implements Disposable {
     const failed = result.errors.length;
     const conflicts = result.counts.conflicts;
     this.lastRunClean = result.stopped === undefined && failed === 0 && conflicts === 0 && !result.runAgain;
+    if (this.snapshot.setup?.step === 'first-sync' && result.stopped === undefined && !result.runAgain) this.snapshot = { ...this.snapshot, setup: { step: 'done' } };
     if (result.stopped !== undefined) {
       const stop = result.stopped as typeof result.stopped & { readonly sample?: readonly string[] };
       const rail: DeleteRail = { code: stop.code, direction: stop.direction, count: stop.count, sample: (stop.sample ?? []).slice(0, 10), message: stop.message };

@@ -144,6 +144,12 @@ export class SyncController implements Disposable {
       case 'open-path':
       case 'show-in-folder':
         return refused('Files can only be opened in the Stratus app on the computer that syncs them.');
+      case 'sign-in':
+      case 'choose-folder':
+        return refused('Stratus is already signed in and syncing a folder.');
+      case 'sign-out':
+        // The face that holds the sign-in (the app's main process, or `stratus watch`) handles it before it gets here.
+        return refused('Signing out is not possible from here: run "stratus logout" on the computer that syncs.');
     }
   }
 

@@ -27,6 +27,8 @@ export interface StatusFaceOptions {
   readonly account?: string;
   readonly location?: AccountInfo;
   readonly canOpenFiles?: boolean;
+  /** Right after the first-run flow (LiveStatus shows first sync, then done). */
+  readonly firstRun?: boolean;
   readonly log?: Logger;
 }
 
@@ -46,6 +48,7 @@ export function createStatusFace(o: StatusFaceOptions): StatusFace {
     ...(o.account === undefined ? {} : { account: o.account }),
     ...(o.location === undefined ? {} : { location: o.location }),
     ...(o.canOpenFiles === undefined ? {} : { canOpenFiles: o.canOpenFiles }),
+    ...(o.firstRun === undefined ? {} : { firstRun: o.firstRun }),
   });
   const controller = new SyncController({ sync: o.sync, engine, status: live, ...(o.log === undefined ? {} : { log: o.log }) });
   return {

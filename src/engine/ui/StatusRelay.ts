@@ -1,0 +1,51 @@
+/**
+ * StatusRelay: one status source and one command handler for the status
+ * page, whose origin can change while the page stays open — the first-run
+ * flow (SetupFlow) first, then the running engine's LiveStatus and
+ * SyncController. Subscribers see one stream of snapshots across the switch.
+ */
+import { Emitter, type Disposable, type Event } from '../../core/Emitter.js';
+import type { CommandResult, StatusSnapshot, StratusCommand } from '../../shared/StratusApi.js';
+
+export interface RelayedSource {
+  readonly current: StatusSnapshot;
+  readonly onDidChangeStatus: Event<StatusSnapshot>;
+}
+
+export interface RelayedController {
+  run(command: StratusCommand): Promise<CommandResult>;
+}
+
+export class StatusRelay implements Disposable {
+  private readonly emitter = new Emitter<StatusSnapshot>();
+  readonly onDidChangeStatus: Event<StatusSnapshot> = this.emitter.event;
+  private subscription: Disposable | undefined;
+  private source!: RelayedSource;
+  private controller!: RelayedController;
+
+  constructor(source: RelayedSource, controller: RelayedController) {
+    this.switchTo(source, controller);
+  }
+
+  get current(): StatusSnapshot {
+    return this.source.current;
+  }
+
+  run(command: StratusCommand): Promise<CommandResult> {
+    return this.controller.run(command);
+  }
+
+  /** From now on, relays `source` and sends commands to `controller`; tells subscribers at once. */
+  switchTo(source: RelayedSource, controller: RelayedController): void {
+    this.subscription?.dispose();
+    this.source = source;
+    this.controller = controller;
+    this.subscription = source.onDidChangeStatus((status) => this.emitter.fire(status));
+    this.emitter.fire(source.current);
+  }
+
+  dispose(): void {
+    this.subscription?.dispose();
+    this.emitter.dispose();
+  }
+}
