@@ -65,7 +65,10 @@ describe('requests of an idle watching client, counted at the sandbox', () => {
     // N poll intervals → N GETs of the marker, nothing else (no ListObjectsV2, no HEADs).
     // A window of `elapsed` ms holds floor(elapsed / pollMs) whole intervals, plus one poll
     // at its start when a timer set before the window fires right after it opens.
-    expect(polls).toBeGreaterThanOrEqual(Math.floor(elapsed / pollMs) - 1);
+    // The polls are a timeout chain (the next is set when a GET has answered), so a loaded machine
+    // stretches each interval by the GET's own time: fewer polls, never more. The cost bound is the
+    // upper one; the lower one only proves the client keeps polling.
+    expect(polls).toBeGreaterThanOrEqual(Math.floor(elapsed / pollMs / 2));
     expect(polls).toBeLessThanOrEqual(Math.floor(elapsed / pollMs) + 1);
     expect(requests.count('GetObject', markerKey)).toBe(polls);
     expect(requests.count('ListObjectsV2')).toBe(0);
