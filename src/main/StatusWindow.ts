@@ -10,12 +10,19 @@ import { isAppUrl, secureWebPreferences } from './windowPolicy.js';
 export interface StatusWindowOptions {
   /** Absolute path of the built preload (`out/preload/index.cjs`). */
   readonly preloadPath: string;
+  /** The window was closed (the app stays in the tray). */
+  readonly onDidClose?: () => void;
 }
 
 export class StatusWindow implements Disposable {
   private window: BrowserWindow | undefined;
 
   constructor(private readonly options: StatusWindowOptions) {}
+
+  /** The open window, if any (dialogs and the login window are parented to it). */
+  get browserWindow(): BrowserWindow | undefined {
+    return this.window !== undefined && !this.window.isDestroyed() ? this.window : undefined;
+  }
 
   async show(): Promise<void> {
     if (this.window !== undefined && !this.window.isDestroyed()) {
@@ -44,6 +51,7 @@ export class StatusWindow implements Disposable {
     window.once('ready-to-show', () => window.show());
     window.on('closed', () => {
       this.window = undefined;
+      this.options.onDidClose?.();
     });
     await window.loadURL(`${APP_ORIGIN}/index.html`);
   }

@@ -2,35 +2,222 @@
  * The composition root of the desktop app: builds the object graph by
  * constructor injection and hands back one `Disposable` for all of it. Nothing
  * else in main creates long-lived services.
+ *
+ *   settings (electron-store) ─┐
+ *   connection (STRATUS_CONFIG, <userData>/stratus.json, the store) ─┤
+ *   account (cognito: safeStorage vault + login window; aws: SDK chain) ─┼─> AppController ─> StatusService
+ *   engine (EngineSupervisor over a utilityProcess) ─┘                       │
+ *        ├─> IPC (status, commands)  ├─> tray (icon, tooltip, menu)  ├─> notifications
+ *
+ * `composeApp` is synchronous (window, IPC, tray exist at once); `start()`
+ * reads the connection, restores the sign-in and starts syncing.
  */
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { shell } from 'electron';
+import { app, dialog, powerMonitor, shell } from 'electron';
 import type { Disposable } from '../core/Emitter.js';
+import { EngineSupervisor } from '../engine/host/EngineSupervisor.js';
+import { createLoggerFactory } from '../engine/logger.js';
 import { handleAppProtocol } from './appProtocol.js';
-import { createCommandRunner } from './commandRunner.js';
+import { AppController, type AppDialogs } from './AppController.js';
+import { CognitoAccountPort } from './auth/CognitoAccountPort.js';
+import { createDesktopSignIn } from './auth/desktopSignIn.js';
+import { createCommandRunner, type CommandEngine } from './commandRunner.js';
+import { DesktopNotifier } from './desktopNotifier.js';
 import { registerIpcHandlers } from './ipcHandlers.js';
+import { createElectronSettingsStore } from './settings/ElectronSettingsStore.js';
+import { loadConnectionSource, noConnectionMessage } from './settings/connectionSource.js';
+import type { SettingsStore } from './settings/SettingsStore.js';
+import { applyStartAtLogin } from './startAtLogin.js';
 import { StatusService } from './StatusService.js';
 import { StatusWindow } from './StatusWindow.js';
+import { AppTray } from './tray/AppTray.js';
+import { utilityEngineChild } from './utilityEngineChild.js';
+import type { TrayAction } from './tray/trayMenuModel.js';
 
 export interface AppServices extends Disposable {
   readonly status: StatusService;
   readonly statusWindow: StatusWindow;
+  readonly settings: SettingsStore;
+  readonly tray: AppTray;
+  /** Reads the connection, restores the sign-in, starts syncing. */
+  start(): Promise<void>;
+  /** Quit: stops the engine cleanly (journal closed) before the app exits. */
+  stop(): Promise<void>;
 }
 
 /** `outDir` is the folder holding main/, preload/ and renderer/ (electron-vite's out). */
 export function composeApp(outDir: string): AppServices {
   const disposables: Disposable[] = [];
+  const userData = app.getPath('userData');
+  const settings = createElectronSettingsStore(userData);
+  disposables.push(settings);
+  const loggers = createLoggerFactory({ write: (line) => process.stderr.write(`${line}\n`), level: settings.current.logLevel });
+  const log = loggers('app');
+  for (const problem of settings.problems) log.warn('a stored setting was ignored', { problem });
+
   const status = new StatusService();
   disposables.push(status);
+  let controller: AppController | undefined;
+  const statusWindow = new StatusWindow({
+    preloadPath: join(outDir, 'preload', 'index.cjs'),
+    onDidClose: () => controller?.acknowledgeFirstRun(),
+  });
+
+  const engine: CommandEngine = {
+    run: (command) => controller?.run(command) ?? Promise.resolve({ ok: false, message: 'Stratus is still starting; try again in a moment.' }),
+  };
   disposables.push(handleAppProtocol(join(outDir, 'renderer')));
-  disposables.push(registerIpcHandlers(status, createCommandRunner({ folder: () => status.current.folder, shell, engine: () => undefined })));
-  const statusWindow = new StatusWindow({ preloadPath: join(outDir, 'preload', 'index.cjs') });
-  disposables.push(statusWindow);
+  disposables.push(registerIpcHandlers(status, createCommandRunner({ folder: () => settings.current.folder, shell, engine: () => engine })));
+
+  const notifier = new DesktopNotifier({ status, settings, onClick: () => void statusWindow.show() });
+  disposables.push(notifier);
+
+  const report = (what: string) => (result: { ok: boolean; message?: string }): void => {
+    if (!result.ok) log.warn(`${what} did not work`, { message: result.message });
+  };
+  const onTrayAction = (action: TrayAction): void => {
+    switch (action) {
+      case 'open-folder': {
+        const folder = settings.current.folder;
+        if (folder !== undefined) void shell.openPath(folder).then((error) => error === '' || log.warn('could not open the folder', { error }));
+        return;
+      }
+      case 'open-window': void statusWindow.show(); return;
+      case 'sync-now': void engine.run({ type: 'sync-now' }).then(report('sync now')); return;
+      case 'pause-30': void engine.run({ type: 'pause', minutes: 30 }).then(report('pause')); return;
+      case 'pause-60': void engine.run({ type: 'pause', minutes: 60 }).then(report('pause')); return;
+      case 'pause-until-resumed': void engine.run({ type: 'pause' }).then(report('pause')); return;
+      case 'resume': void engine.run({ type: 'resume' }).then(report('resume')); return;
+      case 'sign-in':
+        // The login window belongs to the status window, which shows how it went.
+        void statusWindow.show().then(() => engine.run({ type: 'sign-in' })).then(report('sign in'));
+        return;
+      case 'sign-out': void engine.run({ type: 'sign-out' }).then(report('sign out')); return;
+      case 'quit': app.quit(); return;
+    }
+  };
+  const tray = new AppTray({ onAction: onTrayAction });
+  disposables.push(tray);
+  const refreshTray = (): void => tray.update(status.current, settings.current);
+  disposables.push(status.onDidChangeStatus(refreshTray), settings.onDidChange(refreshTray));
+  refreshTray();
+
+  const applyLoginItem = (): void => {
+    applyStartAtLogin(settings.current.startAtLogin, { app, platform: process.platform, env: process.env, exec: process.env['APPIMAGE'] ?? process.execPath })
+      .then((how) => log.info('start at login', { enabled: settings.current.startAtLogin, how }))
+      .catch((err: unknown) => log.warn('could not change start at login', { error: err }));
+  };
+  let loginItem = settings.current.startAtLogin;
+  disposables.push(settings.onDidChange((next) => {
+    if (next.startAtLogin === loginItem) return;
+    loginItem = next.startAtLogin;
+    applyLoginItem();
+  }));
+
+  const dialogs: AppDialogs = {
+    pickFolder: async (suggested) => {
+      const options = {
+        title: 'Choose the folder to keep in sync',
+        defaultPath: suggested,
+        buttonLabel: 'Sync this folder',
+        properties: ['openDirectory', 'createDirectory', 'promptToCreate'] as ('openDirectory' | 'createDirectory' | 'promptToCreate')[],
+      };
+      const parent = statusWindow.browserWindow;
+      const result = parent === undefined ? await dialog.showOpenDialog(options) : await dialog.showOpenDialog(parent, options);
+      return result.canceled ? undefined : result.filePaths[0];
+    },
+    confirmMerge: async (question) => {
+      const options = {
+        type: 'question' as const,
+        buttons: ['Merge with the cloud', 'Choose another folder'],
+        defaultId: 0,
+        cancelId: 1,
+        message: 'Merge this folder with the cloud?',
+        detail: question,
+      };
+      const parent = statusWindow.browserWindow;
+      const answer = parent === undefined ? await dialog.showMessageBox(options) : await dialog.showMessageBox(parent, options);
+      return answer.response === 0;
+    },
+    tellFirstRunDone: (message) => notifier.show({ title: 'Stratus is set up', body: message }),
+  };
+
+  const onBattery = (): void => controller?.powerChanged(true);
+  const onMains = (): void => controller?.powerChanged(false);
+  powerMonitor.on('on-battery', onBattery);
+  powerMonitor.on('on-ac', onMains);
+  disposables.push({ dispose: () => { powerMonitor.off('on-battery', onBattery); powerMonitor.off('on-ac', onMains); } });
+
+  let stopping: Promise<void> | undefined;
   return {
     status,
     statusWindow,
+    settings,
+    tray,
+    start: async () => {
+      applyLoginItem();
+      const source = await loadConnectionSource({ env: process.env, userDataDir: userData, ...(settings.current.connection === undefined ? {} : { stored: settings.current.connection }) });
+      for (const problem of source.problems) log.warn('a config file was not used', { problem });
+      const connection = source.connection;
+      if (connection !== undefined && source.origin !== 'settings') {
+        // Kept in the store, so the app still knows where to sync when the file goes away.
+        settings.update({ connection, ...(settings.current.folder === undefined && source.folder !== undefined ? { folder: source.folder } : {}) });
+      }
+      log.info('connection', { origin: source.origin, auth: connection?.auth, bucket: connection?.bucket });
+
+      let account: CognitoAccountPort | undefined;
+      if (connection?.auth === 'cognito' && connection.cognito !== undefined) {
+        const signIn = createDesktopSignIn(connection.cognito, {
+          allowPlaintextTokenStorage: () => settings.current.allowPlaintextTokenStorage,
+          useSystemBrowser: () => settings.current.useSystemBrowser,
+        }, () => statusWindow.browserWindow);
+        const storage = await signIn.vault.status();
+        if (storage.reason !== undefined) log.warn('the sign-in is not kept encrypted', { mode: storage.mode, backend: storage.backend });
+        account = new CognitoAccountPort({
+          cognito: connection.cognito,
+          vault: signIn.vault,
+          flow: signIn.flow,
+          log: loggers('account'),
+          endBrowserSession: async (auth) => {
+            await signIn.surface.clearBrowserSession();
+            if (!settings.current.useSystemBrowser) return;
+            // Signed in in the system browser: its hosted UI session ends at /logout, which comes back to a loopback "signed out" page.
+            const page = await auth.serveSignedOutPage();
+            await shell.openExternal(auth.logoutUrl().href);
+            void page.done.finally(() => page.close());
+          },
+        });
+      }
+
+      controller = new AppController({
+        connection,
+        noConnectionMessage: source.problems[0] ?? noConnectionMessage(userData),
+        settings,
+        ...(account === undefined ? {} : { account }),
+        status,
+        dialogs,
+        home: app.getPath('home'),
+        machine: hostname(),
+        log: loggers('controller'),
+        createEngine: (engineSettings) => new EngineSupervisor({
+          // electron.vite.config.ts builds the engine process as out/main/engineProcess.js.
+          spawn: () => utilityEngineChild(join(outDir, 'main', 'engineProcess.js')),
+          settings: engineSettings,
+          log: loggers('engine-host'),
+        }),
+      });
+      disposables.push(controller);
+      await controller.start();
+      controller.powerChanged(powerMonitor.isOnBatteryPower());
+    },
+    stop: () => {
+      stopping ??= (controller?.stop() ?? Promise.resolve()).catch((err: unknown) => log.error('the engine did not stop cleanly', { error: err }));
+      return stopping;
+    },
     dispose: () => {
       // Dispose in reverse order of creation: windows before the services they use.
+      statusWindow.dispose();
       for (const disposable of disposables.reverse()) disposable.dispose();
     },
   };

@@ -1,11 +1,20 @@
 /**
  * Electron entry point: lifecycle only. Builds everything through composeApp().
+ *
+ * Stratus lives in the tray: closing the window does not quit; Quit (tray
+ * menu, or the OS) first stops the engine cleanly, then exits. Started at
+ * login with --hidden, the window opens only if the first run needs the user.
  */
 import { dirname } from 'node:path';
 import { app } from 'electron';
 import { hardenApp } from './appHardening.js';
 import { registerAppSchemeAsPrivileged } from './appProtocol.js';
 import { composeApp, type AppServices } from './composition.js';
+import { HIDDEN_ARG } from './startAtLogin.js';
+
+// A separate profile (tests, portable use): must be set before the single-instance lock, which is per profile.
+const userData = process.env['STRATUS_USER_DATA'];
+if (userData !== undefined && userData !== '') app.setPath('userData', userData);
 
 // A second copy would sync the same folder twice: hand over to the first one.
 if (!app.requestSingleInstanceLock()) {
@@ -13,9 +22,22 @@ if (!app.requestSingleInstanceLock()) {
 } else {
   registerAppSchemeAsPrivileged();
   let services: AppServices | undefined;
+  let quitting: 'no' | 'stopping' | 'stopped' = 'no';
 
   app.on('second-instance', () => {
     void services?.statusWindow.show();
+  });
+
+  app.on('before-quit', (event) => {
+    if (quitting === 'stopped' || services === undefined) return;
+    // The engine closes its journal and releases the folder before the process ends.
+    event.preventDefault();
+    if (quitting === 'stopping') return;
+    quitting = 'stopping';
+    void services.stop().finally(() => {
+      quitting = 'stopped';
+      app.quit();
+    });
   });
 
   app.on('will-quit', () => {
@@ -27,13 +49,18 @@ if (!app.requestSingleInstanceLock()) {
     // Before the first window: every session and web contents starts locked down.
     hardenApp();
     services = composeApp(dirname(import.meta.dirname));
-    await services.statusWindow.show();
+    const started = services.start().catch((err: unknown) => {
+      // The window says what it can; the app stays in the tray rather than vanishing.
+      process.stderr.write(`Stratus could not start syncing: ${err instanceof Error ? err.message : String(err)}\n`);
+    });
+    const hidden = process.argv.includes(HIDDEN_ARG);
+    if (!hidden) await services.statusWindow.show();
+    await started;
+    if (hidden && services.status.current.setup !== undefined) await services.statusWindow.show();
   });
 
-  // The app lives in the tray later; until then closing the window quits (but not on macOS).
-  app.on('window-all-closed', () => {
-    if (process.platform !== 'darwin') app.quit();
-  });
+  // Closing the window keeps Stratus running in the tray (Quit is in the tray menu).
+  app.on('window-all-closed', () => undefined);
   app.on('activate', () => {
     void services?.statusWindow.show();
   });
