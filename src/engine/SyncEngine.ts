@@ -13,7 +13,7 @@
  * touch files wait for a running run, as a second run would.
  */
 import { hostname } from 'node:os';
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import PQueue from 'p-queue';
 import { Emitter, type Event } from '../core/Emitter.js';
@@ -24,14 +24,15 @@ import { summarize } from '../core/plan.js';
 import { reconcile } from '../core/reconcile.js';
 import { buildRemoteSnapshot, type ListedObject } from '../core/remoteSnapshot.js';
 import { StratusError, isStratusError } from '../core/StratusError.js';
-import type { AttentionItem, CommandResult } from '../shared/StratusApi.js';
+import type { AttentionItem, CommandResult, IgnorePreview } from '../shared/StratusApi.js';
 import { AttentionLog, type ConflictRecord } from './attention/AttentionLog.js';
 import { appendIgnoreRule, refuseIgnorePath } from './attention/ignoreRule.js';
 import { RailAnswer, type RailChoice } from './attention/RailAnswer.js';
 import { resolveConflictOnDisk, type ConflictChoice } from './attention/resolveConflict.js';
 import { enterHeapPhase } from './heapGrowth.js';
 import { SqliteJournal } from './journal/SqliteJournal.js';
-import { ENGINE_FOLDER, IgnoreRules } from './local/IgnoreRules.js';
+import { previewIgnoreRules, saveIgnoreRules } from './local/ignoreEditor.js';
+import { ENGINE_FOLDER, IGNORE_FILE_NAME, IgnoreRules } from './local/IgnoreRules.js';
 import { scanLocal, type LocalScanResult } from './local/LocalScanner.js';
 import { createLoggerFactory, type Logger } from './logger.js';
 import { matchesMultipartEtag } from './multipartEtag.js';
@@ -61,6 +62,10 @@ export interface SyncEngineOptions {
   readonly trash?: (absolutePath: string) => Promise<void>;
   /** Downloads never leave less free space than this. @default 256 MiB */
   readonly minFreeBytes?: number;
+  /** The mass-delete rail (core/safety.ts): more deletes than this in one run stop and ask. @default 500 */
+  readonly maxDeletes?: number;
+  /** …or more than this share of the synced files (above 10 deletes). @default 0.5 */
+  readonly maxDeleteRatio?: number;
 }
 
 export interface RunOptions {
@@ -287,6 +292,30 @@ export class SyncEngine {
     });
   }
 
+  /** The `.stratusignore` text in the sync folder ('' when there is none). */
+  async ignoreRules(): Promise<string> {
+    return readFile(join(this.root, IGNORE_FILE_NAME), 'utf8').catch(() => '');
+  }
+
+  /** What `text` as `.stratusignore` would hide, beyond the built-in defaults. */
+  previewIgnore(text: string): Promise<IgnorePreview> {
+    return previewIgnoreRules(this.root, text, { caseInsensitive: this.caseInsensitive });
+  }
+
+  /** Saves `.stratusignore` (refused when the rules cannot be read); the next run applies it. Nothing is deleted. */
+  setIgnoreRules(text: string): Promise<CommandResult> {
+    return this.exclusive(async () => {
+      const preview = await this.previewIgnore(text);
+      if (preview.problems.length > 0) return { ok: false, message: `These rules cannot be used: ${preview.problems.join(' ')}` };
+      try {
+        await saveIgnoreRules(this.root, text);
+      } catch (err) {
+        return { ok: false, message: `Could not save .stratusignore (${err instanceof Error ? err.message : String(err)}); the old rules still apply.` };
+      }
+      return { ok: true, message: preview.hidden === 0 ? 'Saved. These rules hide nothing in the folder now.' : `Saved. ${preview.hidden} item${preview.hidden === 1 ? '' : 's'} will no longer sync; nothing was deleted.` };
+    });
+  }
+
   /**
    * Answers the last safety rail a run stopped at, for the next run only:
    * `confirm` lets through at most the deletes that were shown (more stops
@@ -360,6 +389,8 @@ export class SyncEngine {
           // The scan left out every ignored path (same rules, same kind), so its entries need no second look.
           isIgnored: (path, kind) => !scan.snapshot.entries.has(path) && ignore.isIgnored(path, kind),
           ...(options.confirmDeletes === undefined ? {} : { confirmDeletes: options.confirmDeletes }),
+          ...(this.options.maxDeletes === undefined ? {} : { maxDeletes: this.options.maxDeletes }),
+          ...(this.options.maxDeleteRatio === undefined ? {} : { maxDeleteRatio: this.options.maxDeleteRatio }),
           ...(answer?.choice === 'confirm' ? { confirmedStop: { direction: answer.direction, count: answer.count } } : {}),
         },
       );

@@ -4,8 +4,10 @@
  * Bundled as CommonJS because sandboxed preloads cannot be ES modules.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { IpcChannels, type CommandResult, type StatusSnapshot, type StratusApi, type StratusCommand } from '../shared/StratusApi.js';
-import { isCommandResult, isStatusSnapshot } from '../shared/validators.js';
+import {
+  IpcChannels, type CommandResult, type IgnorePreview, type SettingsView, type StatusSnapshot, type StratusApi, type StratusCommand,
+} from '../shared/StratusApi.js';
+import { isCommandResult, isIgnorePreview, isSettingsView, isStatusSnapshot } from '../shared/validators.js';
 
 const api: StratusApi = {
   async getStatus(): Promise<StatusSnapshot> {
@@ -26,6 +28,16 @@ const api: StratusApi = {
     const result: unknown = await ipcRenderer.invoke(IpcChannels.run, command);
     if (!isCommandResult(result)) throw new Error('Stratus: main process sent a malformed command result');
     return result;
+  },
+  async getSettings(): Promise<SettingsView> {
+    const view: unknown = await ipcRenderer.invoke(IpcChannels.getSettings);
+    if (!isSettingsView(view)) throw new Error('Stratus: main process sent malformed settings');
+    return view;
+  },
+  async previewIgnore(text: string): Promise<IgnorePreview> {
+    const preview: unknown = await ipcRenderer.invoke(IpcChannels.previewIgnore, text);
+    if (!isIgnorePreview(preview)) throw new Error('Stratus: main process sent a malformed ignore preview');
+    return preview;
   },
 };
 

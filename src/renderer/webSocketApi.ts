@@ -9,8 +9,8 @@
  * stopped, or the machine went to sleep): the page then says so rather than
  * showing a status that is no longer live.
  */
-import type { CommandResult, StatusSnapshot, StratusApi } from '../shared/StratusApi.js';
-import { isCommandResult, isStatusSnapshot } from '../shared/validators.js';
+import type { CommandResult, IgnorePreview, SettingsView, StatusSnapshot, StratusApi } from '../shared/StratusApi.js';
+import { isCommandResult, isIgnorePreview, isSettingsView, isStatusSnapshot } from '../shared/validators.js';
 
 export interface WebSocketApi extends StratusApi {
   onDidDisconnect(listener: () => void): void;
@@ -69,6 +69,8 @@ export function connectWebSocketApi(page: Location): WebSocketApi {
   return {
     getStatus: () => call('getStatus', {}, isStatusSnapshot),
     run: (command) => call<CommandResult>('run', { command }, isCommandResult),
+    getSettings: () => call<SettingsView>('getSettings', {}, isSettingsView),
+    previewIgnore: (text) => call<IgnorePreview>('previewIgnore', { text }, isIgnorePreview),
     onDidChangeStatus(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

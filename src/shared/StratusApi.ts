@@ -185,6 +185,58 @@ export interface StatusSnapshot {
   readonly setup?: SetupState;
 }
 
+/** Log levels, most verbose first. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/**
+ * The preferences the Settings screen shows. The names are the config file's
+ * (the CLI's `--config` file and the app's settings file use the same keys),
+ * so every setting is reachable from both.
+ */
+export interface Preferences {
+  /** Absolute path of the sync folder. */
+  readonly folder?: string;
+  /** Shown in conflicted-copy names; the host name when absent. */
+  readonly deviceName?: string;
+  readonly startAtLogin?: boolean;
+  readonly notifications?: boolean;
+  /** Bytes per second per direction; absent: no limit. */
+  readonly bandwidth?: { readonly upBytesPerSecond?: number; readonly downBytesPerSecond?: number };
+  readonly pauseOnBattery?: boolean;
+  /** The mass-delete rail: more deletes than `maxFiles`, or than `maxRatio` of the synced files, stop and ask. */
+  readonly massDelete?: { readonly maxFiles: number; readonly maxRatio: number };
+  readonly logLevel?: LogLevel;
+  /** Sign in in the system browser instead of the app's login window. */
+  readonly useSystemBrowser?: boolean;
+}
+
+export type PreferenceKey = keyof Preferences;
+
+/** The Settings screen's data: values, what can be changed here, and what an administrator enforced. */
+export interface SettingsView {
+  readonly values: Preferences;
+  /** What this face can change (the rest is shown read-only, with `sources` saying where it is set). */
+  readonly editable: readonly PreferenceKey[];
+  /** Enforced by the organization's policy: read-only, "Managed by your organization". */
+  readonly managed: readonly PreferenceKey[];
+  /** Where a value comes from when it cannot be changed here ("the config file …", "--limit-up"). */
+  readonly sources?: { readonly [K in PreferenceKey]?: string };
+  /** The text of `.stratusignore` in the sync folder ('' when there is none). */
+  readonly ignoreRules: string;
+  /** Shown with "Open logs folder" (app only). */
+  readonly logsFolder?: string;
+}
+
+/** What a `.stratusignore` text would hide in the sync folder (the editor's preview). */
+export interface IgnorePreview {
+  /** Files and folders it would hide (a hidden folder counts once, its contents not). */
+  readonly hidden: number;
+  /** Some of them (at most 20), sorted. */
+  readonly sample: readonly string[];
+  /** Lines that are not valid rules, with why. */
+  readonly problems: readonly string[];
+}
+
 /**
  * What the user can ask for, on either face (app IPC, status-page WebSocket).
  * Each is validated on arrival (`isStratusCommand`); paths are paths inside the
@@ -216,7 +268,13 @@ export type StratusCommand =
    * app may omit it to show the system's folder picker). A folder that is not
    * empty is refused with `confirm` until sent again with `merge: true`.
    */
-  | { readonly type: 'choose-folder'; readonly path?: string; readonly merge?: boolean };
+  | { readonly type: 'choose-folder'; readonly path?: string; readonly merge?: boolean }
+  /** Changes some preferences (only editable, unmanaged ones; the rest is refused as a whole). */
+  | { readonly type: 'update-settings'; readonly change: Preferences }
+  /** Replaces `.stratusignore` in the sync folder (nothing is deleted: newly ignored paths just stop syncing). */
+  | { readonly type: 'set-ignore-rules'; readonly text: string }
+  /** App only: opens the logs folder. */
+  | { readonly type: 'open-logs' };
 
 export type StratusCommandType = StratusCommand['type'];
 
@@ -237,6 +295,10 @@ export interface StratusApi {
   onDidChangeStatus(listener: (status: StatusSnapshot) => void): () => void;
   /** Carries out one command; resolves with its result (never rejects for a refused command). */
   run(command: StratusCommand): Promise<CommandResult>;
+  /** The Settings screen's data. */
+  getSettings(): Promise<SettingsView>;
+  /** What a `.stratusignore` text would hide, before it is saved. */
+  previewIgnore(text: string): Promise<IgnorePreview>;
 }
 
 /** IPC channel names: the only strings main and preload use to talk. */
@@ -244,5 +306,7 @@ export const IpcChannels = {
   getStatus: 'stratus:get-status',
   statusChanged: 'stratus:status-changed',
   run: 'stratus:run',
+  getSettings: 'stratus:get-settings',
+  previewIgnore: 'stratus:preview-ignore',
 } as const;
 export type IpcChannel = (typeof IpcChannels)[keyof typeof IpcChannels];

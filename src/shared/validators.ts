@@ -4,7 +4,7 @@
  * The main process never trusts the renderer, and the renderer never trusts a
  * payload shape it did not check: both sides validate with these functions.
  */
-import { ACTIVITY_LABELS, SYNC_STATE_LABELS, type ActivityKind, type AuthState, type CommandResult, type StatusSnapshot, type StratusCommand, type SyncState } from './StratusApi.js';
+import { ACTIVITY_LABELS, SYNC_STATE_LABELS, type ActivityKind, type AuthState, type CommandResult, type IgnorePreview, type Preferences, type SettingsView, type StatusSnapshot, type StratusCommand, type SyncState } from './StratusApi.js';
 
 const AUTH_STATES: readonly AuthState[] = ['signed-out', 'signing-in', 'signed-in'];
 const SYNC_STATES = Object.keys(SYNC_STATE_LABELS) as readonly SyncState[];
@@ -134,8 +134,12 @@ export function isStratusCommand(value: unknown): value is StratusCommand {
       return isCommandPath(value['path']) && ['here', 'other', 'both'].includes(value['keep'] as string);
     case 'ignore-path': case 'open-path': case 'show-in-folder':
       return isCommandPath(value['path']);
-    case 'sign-in': case 'sign-out':
+    case 'sign-in': case 'sign-out': case 'open-logs':
       return true;
+    case 'update-settings':
+      return isPreferences(value['change']);
+    case 'set-ignore-rules':
+      return typeof value['text'] === 'string' && value['text'].length <= MAX_IGNORE_TEXT;
     case 'choose-folder': {
       const path = value['path'];
       // An absolute path on the syncing computer (POSIX, or a Windows drive or UNC path); the receiver checks it further.
@@ -164,4 +168,55 @@ function isSetupState(value: unknown): boolean {
     isRecord(value) && ['sign-in', 'choose-folder', 'first-sync', 'done'].includes(value['step'] as string) &&
     optionalString(value, 'suggestedFolder') && optionalString(value, 'machine')
   );
+}
+
+/** Longest `.stratusignore` accepted from a face (a rules file, not a file list). */
+export const MAX_IGNORE_TEXT = 64 * 1024;
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'];
+const PREFERENCE_KEYS = new Set(['folder', 'deviceName', 'startAtLogin', 'notifications', 'bandwidth', 'pauseOnBattery', 'massDelete', 'logLevel', 'useSystemBrowser']);
+/** Largest bandwidth limit accepted (1 TiB/s): anything above is a typo, not a limit. */
+const MAX_RATE = 2 ** 40;
+
+function isRate(value: unknown): boolean {
+  return value === undefined || (Number.isSafeInteger(value) && (value as number) >= 1 && (value as number) <= MAX_RATE);
+}
+
+function optionalBoolean(record: Record<string, unknown>, key: string): boolean {
+  return record[key] === undefined || typeof record[key] === 'boolean';
+}
+
+/** Preferences (all optional); unknown keys are refused, so a typo never passes silently. */
+export function isPreferences(value: unknown): value is Preferences {
+  if (!isRecord(value) || !Object.keys(value).every((k) => PREFERENCE_KEYS.has(k))) return false;
+  const bandwidth = value['bandwidth'];
+  const massDelete = value['massDelete'];
+  const deviceName = value['deviceName'];
+  return (
+    (value['folder'] === undefined || (typeof value['folder'] === 'string' && value['folder'] !== '')) &&
+    (deviceName === undefined || (typeof deviceName === 'string' && deviceName.trim() !== '' && deviceName.length <= 100)) &&
+    optionalBoolean(value, 'startAtLogin') && optionalBoolean(value, 'notifications') &&
+    optionalBoolean(value, 'pauseOnBattery') && optionalBoolean(value, 'useSystemBrowser') &&
+    (bandwidth === undefined || (isRecord(bandwidth) && Object.keys(bandwidth).every((k) => k === 'upBytesPerSecond' || k === 'downBytesPerSecond') &&
+      isRate(bandwidth['upBytesPerSecond']) && isRate(bandwidth['downBytesPerSecond']))) &&
+    (massDelete === undefined || (isRecord(massDelete) && Number.isSafeInteger(massDelete['maxFiles']) && (massDelete['maxFiles'] as number) >= 1 &&
+      typeof massDelete['maxRatio'] === 'number' && massDelete['maxRatio'] > 0 && massDelete['maxRatio'] <= 1)) &&
+    (value['logLevel'] === undefined || LOG_LEVELS.includes(value['logLevel'] as string))
+  );
+}
+
+function isKeyList(value: unknown): boolean {
+  return Array.isArray(value) && value.every((k) => typeof k === 'string' && PREFERENCE_KEYS.has(k));
+}
+
+export function isSettingsView(value: unknown): value is SettingsView {
+  return (
+    isRecord(value) && isPreferences(value['values']) && isKeyList(value['editable']) && isKeyList(value['managed']) &&
+    typeof value['ignoreRules'] === 'string' && optionalString(value, 'logsFolder') &&
+    (value['sources'] === undefined || (isRecord(value['sources']) && Object.entries(value['sources']).every(([k, v]) => PREFERENCE_KEYS.has(k) && typeof v === 'string')))
+  );
+}
+
+export function isIgnorePreview(value: unknown): value is IgnorePreview {
+  return isRecord(value) && isCount(value['hidden']) && isStringList(value['sample'], 20) && isStringList(value['problems'], 1000);
 }

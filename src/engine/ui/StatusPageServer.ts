@@ -28,7 +28,9 @@
  * `{ "type": "result", "id": n, "result": CommandResult }` (a command is
  * checked with the shared validator first; one that fails the check is
  * answered with `{ "type": "error", "id": n, "message": … }`, as is an
- * unknown method). Nothing else is accepted.
+ * unknown method); `getSettings` answers a SettingsView and
+ * `{ "method": "previewIgnore", "text": … }` an IgnorePreview. Nothing else
+ * is accepted.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -38,8 +40,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Event } from '../../core/Emitter.js';
 import { StratusError } from '../../core/StratusError.js';
-import type { CommandResult, StatusSnapshot, StratusCommand } from '../../shared/StratusApi.js';
-import { isStratusCommand } from '../../shared/validators.js';
+import type { CommandResult, IgnorePreview, SettingsView, StatusSnapshot, StratusCommand } from '../../shared/StratusApi.js';
+import { isStratusCommand, MAX_IGNORE_TEXT } from '../../shared/validators.js';
 import type { Logger } from '../logger.js';
 import { resolveAppAsset, STATUS_PAGE_CSP } from './rendererAssets.js';
 
@@ -48,12 +50,18 @@ export interface StatusSource {
   readonly onDidChangeStatus: Event<StatusSnapshot>;
 }
 
+export interface StatusPageController {
+  run(command: StratusCommand): Promise<CommandResult>;
+  settings?(): Promise<SettingsView>;
+  previewIgnore?(text: string): Promise<IgnorePreview>;
+}
+
 export interface StatusPageOptions {
   /** The built renderer (electron-vite's out/renderer). */
   readonly rendererDir: string;
   readonly source: StatusSource;
-  /** Carries out the page's commands (SyncController); without it every command is refused. */
-  readonly controller?: { run(command: StratusCommand): Promise<CommandResult> };
+  /** Carries out the page's commands and answers its Settings screen (SyncController); without it the page is read-only. */
+  readonly controller?: StatusPageController;
   /** @default 0 (a free port) */
   readonly port?: number;
   readonly log?: Logger;
@@ -199,6 +207,16 @@ export async function startStatusPage(options: StatusPageOptions): Promise<Statu
         } else {
           void options.controller.run(command).then((result) => send({ type: 'result', id, result }));
         }
+      } else if (method === 'getSettings') {
+        const settings = options.controller?.settings;
+        if (settings === undefined) send({ type: 'result', id, result: { values: {}, editable: [], managed: [], ignoreRules: '' } });
+        else void settings.call(options.controller).then((result) => send({ type: 'result', id, result }), (err: unknown) => send({ type: 'error', id, message: err instanceof Error ? err.message : String(err) }));
+      } else if (method === 'previewIgnore') {
+        const text = (request as { text?: unknown }).text;
+        const preview = options.controller?.previewIgnore;
+        if (typeof text !== 'string' || text.length > MAX_IGNORE_TEXT) send({ type: 'error', id, message: 'malformed text' });
+        else if (preview === undefined) send({ type: 'result', id, result: { hidden: 0, sample: [], problems: ['Nothing to preview yet.'] } });
+        else void preview.call(options.controller, text).then((result) => send({ type: 'result', id, result }), (err: unknown) => send({ type: 'error', id, message: err instanceof Error ? err.message : String(err) }));
       } else {
         send({ type: 'error', id, message: 'unknown method' });
       }

@@ -5,7 +5,7 @@
  * SyncController. Subscribers see one stream of snapshots across the switch.
  */
 import { Emitter, type Disposable, type Event } from '../../core/Emitter.js';
-import type { CommandResult, StatusSnapshot, StratusCommand } from '../../shared/StratusApi.js';
+import type { CommandResult, IgnorePreview, SettingsView, StatusSnapshot, StratusCommand } from '../../shared/StratusApi.js';
 
 export interface RelayedSource {
   readonly current: StatusSnapshot;
@@ -14,6 +14,8 @@ export interface RelayedSource {
 
 export interface RelayedController {
   run(command: StratusCommand): Promise<CommandResult>;
+  settings?(): Promise<SettingsView>;
+  previewIgnore?(text: string): Promise<IgnorePreview>;
 }
 
 export class StatusRelay implements Disposable {
@@ -33,6 +35,15 @@ export class StatusRelay implements Disposable {
 
   run(command: StratusCommand): Promise<CommandResult> {
     return this.controller.run(command);
+  }
+
+  /** The current controller's settings (nothing to set while the first run asks). */
+  settings(): Promise<SettingsView> {
+    return this.controller.settings?.() ?? Promise.resolve({ values: {}, editable: [], managed: [], ignoreRules: '' });
+  }
+
+  previewIgnore(text: string): Promise<IgnorePreview> {
+    return this.controller.previewIgnore?.(text) ?? Promise.resolve({ hidden: 0, sample: [], problems: ['Choose the folder first.'] });
   }
 
   /** From now on, relays `source` and sends commands to `controller`; tells subscribers at once. */

@@ -23,7 +23,7 @@
  * the transport.
  */
 import type { Disposable } from '../../core/Emitter.js';
-import type { AttentionItem, CommandResult, StratusCommand } from '../../shared/StratusApi.js';
+import type { AttentionItem, CommandResult, IgnorePreview, Preferences, SettingsView, StratusCommand } from '../../shared/StratusApi.js';
 import type { Logger } from '../logger.js';
 import type { RunReason, SchedulerState } from './SyncScheduler.js';
 
@@ -33,6 +33,20 @@ export interface ControllableEngine {
   resolveConflict?(path: string, keep: 'here' | 'other' | 'both'): Promise<CommandResult>;
   ignorePath?(path: string): Promise<CommandResult>;
   answerRail?(choice: 'confirm' | 'restore'): CommandResult | Promise<CommandResult>;
+  ignoreRules?(): Promise<string>;
+  previewIgnore?(text: string): Promise<IgnorePreview>;
+  setIgnoreRules?(text: string): Promise<CommandResult>;
+}
+
+/**
+ * The preferences of the face running the engine (the CLI's flags and config
+ * file, or the app's settings store): what the Settings screen shows and what
+ * `update-settings` may change.
+ */
+export interface PreferencesPort {
+  view(): Omit<SettingsView, 'ignoreRules'>;
+  /** Applies an already checked change (only editable, unmanaged keys reach it). */
+  update(change: Preferences): Promise<CommandResult>;
 }
 
 /** What the controller needs of continuous sync (ContinuousSync has it). */
@@ -53,6 +67,8 @@ export interface SyncControllerOptions {
   readonly sync: ControllableSync;
   readonly engine: ControllableEngine;
   readonly status: ControlledStatus;
+  /** Without it, the Settings screen shows nothing editable. */
+  readonly preferences?: PreferencesPort;
   readonly log?: Logger;
   /** @default () => new Date() */
   readonly now?: () => Date;
@@ -84,6 +100,19 @@ export class SyncController implements Disposable {
 
   dispose(): void {
     this.clearResumeTimer();
+  }
+
+  /** The Settings screen's data. */
+  async settings(): Promise<SettingsView> {
+    const view = this.o.preferences?.view() ?? { values: {}, editable: [], managed: [] };
+    const ignoreRules = (await this.o.engine.ignoreRules?.()) ?? '';
+    return { ...view, ignoreRules };
+  }
+
+  /** What `text` as .stratusignore would hide. */
+  async previewIgnore(text: string): Promise<IgnorePreview> {
+    if (this.o.engine.previewIgnore === undefined) return { hidden: 0, sample: [], problems: ['This engine cannot preview ignore rules.'] };
+    return this.o.engine.previewIgnore(text);
   }
 
   private async dispatch(command: StratusCommand): Promise<CommandResult> {
@@ -150,7 +179,33 @@ export class SyncController implements Disposable {
       case 'sign-out':
         // The face that holds the sign-in (the app's main process, or `stratus watch`) handles it before it gets here.
         return refused('Signing out is not possible from here: run "stratus logout" on the computer that syncs.');
+      case 'update-settings':
+        return this.updateSettings(command.change);
+      case 'set-ignore-rules': {
+        if (engine.setIgnoreRules === undefined) return refused('This engine cannot change ignore rules.');
+        const result = await engine.setIgnoreRules(command.text);
+        await this.afterChange(result);
+        return result;
+      }
+      case 'open-logs':
+        return refused('The logs folder can only be opened in the Stratus app.');
     }
+  }
+
+  /** Only keys this face can change and nobody enforces; a change naming any other key is refused whole. */
+  private async updateSettings(change: Preferences): Promise<CommandResult> {
+    const port = this.o.preferences;
+    if (port === undefined) return refused('Settings cannot be changed here.');
+    const view = port.view();
+    const keys = Object.keys(change) as (keyof Preferences)[];
+    const managed = keys.filter((k) => view.managed.includes(k));
+    if (managed.length > 0) return refused(`Managed by your organization: ${managed.join(', ')}.`);
+    const fixed = keys.filter((k) => !view.editable.includes(k));
+    if (fixed.length > 0) {
+      const where = fixed.map((k) => `${k}${view.sources?.[k] === undefined ? '' : ` (set by ${view.sources[k]})`}`);
+      return refused(`Cannot be changed here: ${where.join(', ')}.`);
+    }
+    return port.update(change);
   }
 
   /** A command changed files: show the new attention list now, and let a run carry the change to the cloud. */

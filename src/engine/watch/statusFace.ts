@@ -11,7 +11,7 @@ import type { Logger } from '../logger.js';
 import type { EnginePhase } from '../SyncEngine.js';
 import type { CompletedItem } from '../SyncResult.js';
 import { LiveStatus, type StartedItem } from './LiveStatus.js';
-import { SyncController, type ControllableEngine, type ControllableSync } from './SyncController.js';
+import { SyncController, type ControllableEngine, type ControllableSync, type PreferencesPort } from './SyncController.js';
 import type { CompletedRun, StateChange } from './SyncScheduler.js';
 
 export interface StatusFaceOptions {
@@ -29,6 +29,7 @@ export interface StatusFaceOptions {
   readonly canOpenFiles?: boolean;
   /** Right after the first-run flow (LiveStatus shows first sync, then done). */
   readonly firstRun?: boolean;
+  readonly preferences?: PreferencesPort;
   readonly log?: Logger;
 }
 
@@ -50,7 +51,11 @@ export function createStatusFace(o: StatusFaceOptions): StatusFace {
     ...(o.canOpenFiles === undefined ? {} : { canOpenFiles: o.canOpenFiles }),
     ...(o.firstRun === undefined ? {} : { firstRun: o.firstRun }),
   });
-  const controller = new SyncController({ sync: o.sync, engine, status: live, ...(o.log === undefined ? {} : { log: o.log }) });
+  const controller = new SyncController({
+    sync: o.sync, engine, status: live,
+    ...(o.preferences === undefined ? {} : { preferences: o.preferences }),
+    ...(o.log === undefined ? {} : { log: o.log }),
+  });
   return {
     live,
     controller,
