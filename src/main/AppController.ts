@@ -28,7 +28,7 @@
 import type { Disposable, Event } from '../core/Emitter.js';
 import type { Logger } from '../engine/logger.js';
 import type { EngineCredentials, EngineSettings } from '../shared/EngineProtocol.js';
-import type { CommandResult, StatusSnapshot, StratusCommand } from '../shared/StratusApi.js';
+import type { CommandResult, Preferences, StatusSnapshot, StratusCommand } from '../shared/StratusApi.js';
 import type { StratusConfig } from '../shared/StratusConfig.js';
 import {
   defaultFolder, folderDecision, firstRunNext, firstRunStart, inspectFolder, setupState, type FirstRunEvent, type FolderInspection, type FirstRunFacts, type FirstRunState,
@@ -373,12 +373,35 @@ export class AppController implements Disposable {
     return { ok: true };
   }
 
+  /**
+   * The Settings screen's `update-settings`: validated and stored (settings
+   * file); a new device name restarts the engine with it; a new folder goes
+   * through `chooseFolder` (created, or merged only after the question).
+   */
+  async updatePreferences(change: Preferences): Promise<CommandResult> {
+    const { folder, ...rest } = change;
+    const before = this.o.settings.current;
+    try {
+      this.o.settings.update(rest);
+    } catch (err) {
+      return { ok: false, message: errorMessage(err) };
+    }
+    if (folder !== undefined && folder !== before.folder) return this.chooseFolder(folder, false);
+    if (rest.deviceName !== undefined && rest.deviceName !== before.deviceName && this.engine !== undefined) {
+      await this.stopEngine();
+      await this.startEngine();
+    }
+    if (rest.logLevel !== undefined && rest.logLevel !== before.logLevel) return { ok: true, message: 'Saved. The new log level applies from the next start of Stratus.' };
+    return { ok: true };
+  }
+
   /** A user's command: sign-in, sign-out and choose-folder here; the others to the engine (or ok:false saying why none runs). */
   run(command: StratusCommand): Promise<CommandResult> {
     this.acknowledgeFirstRun();
     if (command.type === 'sign-in') return this.signIn();
     if (command.type === 'sign-out') return this.signOut().then(() => ({ ok: true }));
     if (command.type === 'choose-folder') return this.chooseFolder(command.path, command.merge === true);
+    if (command.type === 'update-settings') return this.updatePreferences(command.change);
     if (command.type === 'resume') this.pausedByBattery = false;
     if (this.engine === undefined) {
       const why = this.o.connection === undefined ? this.o.noConnectionMessage

@@ -1,9 +1,10 @@
 /**
- * Carries out the renderer's StratusCommands in the app. Two stay in main
+ * Carries out the renderer's StratusCommands in the app. Three stay here
  * because only the desktop can do them: `open-path` and `show-in-folder`
  * (shell.openPath / shell.showItemInFolder on a path checked to stay inside
- * the sync folder); everything else goes to the engine process through the
- * supervisor. Every command is validated again here (`isStratusCommand`):
+ * the sync folder), and `open-logs`; everything else goes to the
+ * AppController (sign-in, settings, first run) and from there to the engine
+ * process through the supervisor. Every command is validated again here (`isStratusCommand`):
  * the renderer is never trusted. Answers are CommandResults, never
  * rejections. No electron import: the shell is injected (ipcHandlers.ts).
  */
@@ -48,6 +49,8 @@ export interface CommandRunnerOptions {
   readonly shell: DesktopShell;
   /** The engine, when one runs. */
   readonly engine: () => CommandEngine | undefined;
+  /** Opens the logs folder (`open-logs`). */
+  readonly openLogs?: () => Promise<CommandResult>;
   /** @default fs.stat: whether something is at the path */
   readonly exists?: (path: string) => Promise<boolean>;
 }
@@ -74,6 +77,9 @@ export function createCommandRunner(options: CommandRunnerOptions): CommandRunne
       }
       const error = await options.shell.openPath(target);
       return error === '' ? { ok: true } : { ok: false, message: `"${command.path}" could not be opened: ${error}` };
+    }
+    if (command.type === 'open-logs') {
+      return options.openLogs === undefined ? { ok: false, message: 'The logs folder cannot be opened here.' } : options.openLogs();
     }
     const engine = options.engine();
     if (engine === undefined) return { ok: false, message: 'Syncing is not running (sign in and choose a folder first).' };

@@ -12,11 +12,14 @@
  * `composeApp` is synchronous (window, IPC, tray exist at once); `start()`
  * reads the connection, restores the sign-in and starts syncing.
  */
+import { mkdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { app, dialog, powerMonitor, shell } from 'electron';
 import type { Disposable } from '../core/Emitter.js';
 import { EngineSupervisor } from '../engine/host/EngineSupervisor.js';
+import { previewIgnoreRules } from '../engine/local/ignoreEditor.js';
+import { IGNORE_FILE_NAME } from '../engine/local/IgnoreRules.js';
 import { createLoggerFactory } from '../engine/logger.js';
 import { handleAppProtocol } from './appProtocol.js';
 import { AppController, type AppDialogs } from './AppController.js';
@@ -27,6 +30,7 @@ import { DesktopNotifier } from './desktopNotifier.js';
 import { registerIpcHandlers } from './ipcHandlers.js';
 import { createElectronSettingsStore } from './settings/ElectronSettingsStore.js';
 import { loadConnectionSource, noConnectionMessage } from './settings/connectionSource.js';
+import { settingsView } from './settings/settingsView.js';
 import type { SettingsStore } from './settings/SettingsStore.js';
 import { applyStartAtLogin } from './startAtLogin.js';
 import { StatusService } from './StatusService.js';
@@ -68,7 +72,24 @@ export function composeApp(outDir: string): AppServices {
     run: (command) => controller?.run(command) ?? Promise.resolve({ ok: false, message: 'Stratus is still starting; try again in a moment.' }),
   };
   disposables.push(handleAppProtocol(join(outDir, 'renderer')));
-  disposables.push(registerIpcHandlers(status, createCommandRunner({ folder: () => settings.current.folder, shell, engine: () => engine })));
+  const logsFolder = app.getPath('logs');
+  const openLogs = async (): Promise<{ ok: boolean; message?: string }> => {
+    await mkdir(logsFolder, { recursive: true });
+    const error = await shell.openPath(logsFolder);
+    return error === '' ? { ok: true } : { ok: false, message: `The logs folder could not be opened: ${error}` };
+  };
+  const settingsApi = {
+    getSettings: async () => {
+      const folder = settings.current.folder;
+      const ignoreRules = folder === undefined ? '' : await readFile(join(folder, IGNORE_FILE_NAME), 'utf8').catch(() => '');
+      return settingsView(settings.current, ignoreRules, logsFolder);
+    },
+    previewIgnore: async (text: string) => {
+      const folder = settings.current.folder;
+      return folder === undefined ? { hidden: 0, sample: [], problems: ['Choose the folder to sync first.'] } : previewIgnoreRules(folder, text);
+    },
+  };
+  disposables.push(registerIpcHandlers(status, createCommandRunner({ folder: () => settings.current.folder, shell, engine: () => engine, openLogs }), settingsApi));
 
   const notifier = new DesktopNotifier({ status, settings, onClick: () => void statusWindow.show() });
   disposables.push(notifier);

@@ -12,6 +12,18 @@ import { registerAppSchemeAsPrivileged } from './appProtocol.js';
 import { composeApp, type AppServices } from './composition.js';
 import { HIDDEN_ARG } from './startAtLogin.js';
 
+/**
+ * For the _electron suite only (STRATUS_TEST_HOOKS=1): what `app.evaluate`
+ * can read in main — the tray's menu model and the status. Plain data, no
+ * secrets; absent in every normal run.
+ */
+function exposeTestHooks(services: AppServices): void {
+  (globalThis as { stratusTestHooks?: unknown }).stratusTestHooks = {
+    trayModel: () => services.tray.model,
+    status: () => services.status.current,
+  };
+}
+
 // A separate profile (tests, portable use): must be set before the single-instance lock, which is per profile.
 const userData = process.env['STRATUS_USER_DATA'];
 if (userData !== undefined && userData !== '') app.setPath('userData', userData);
@@ -49,6 +61,7 @@ if (!app.requestSingleInstanceLock()) {
     // Before the first window: every session and web contents starts locked down.
     hardenApp();
     services = composeApp(dirname(import.meta.dirname));
+    if (process.env['STRATUS_TEST_HOOKS'] === '1') exposeTestHooks(services);
     const started = services.start().catch((err: unknown) => {
       // The window says what it can; the app stays in the tray rather than vanishing.
       process.stderr.write(`Stratus could not start syncing: ${err instanceof Error ? err.message : String(err)}\n`);

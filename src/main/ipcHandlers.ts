@@ -3,13 +3,15 @@
  *
  * Every handler first checks that the sender is our own page on the app origin;
  * anything else (a navigated-away frame, an injected iframe) is refused. Status
- * changes are pushed to every window on `IpcChannels.statusChanged`. Commands
+ * changes are pushed to every window on `IpcChannels.statusChanged`. The
+ * Settings screen reads through `getSettings` and `previewIgnore`. Commands
  * (`IpcChannels.run`) are validated and carried out by the CommandRunner
  * (commandRunner.ts): open/show-in-folder in main, the rest by the engine.
  */
 import { BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron';
 import type { Disposable } from '../core/Emitter.js';
-import { IpcChannels } from '../shared/StratusApi.js';
+import { IpcChannels, type IgnorePreview, type SettingsView } from '../shared/StratusApi.js';
+import { MAX_IGNORE_TEXT } from '../shared/validators.js';
 import type { CommandRunner } from './commandRunner.js';
 import type { StatusService } from './StatusService.js';
 import { isAppUrl } from './windowPolicy.js';
@@ -21,7 +23,13 @@ function assertTrustedSender(event: IpcMainInvokeEvent): void {
   }
 }
 
-export function registerIpcHandlers(status: StatusService, runCommand: CommandRunner): Disposable {
+/** The Settings screen's reads (writes are commands). */
+export interface SettingsApi {
+  getSettings(): Promise<SettingsView>;
+  previewIgnore(text: string): Promise<IgnorePreview>;
+}
+
+export function registerIpcHandlers(status: StatusService, runCommand: CommandRunner, settings: SettingsApi): Disposable {
   ipcMain.handle(IpcChannels.getStatus, (event) => {
     assertTrustedSender(event);
     return status.current;
@@ -29,6 +37,17 @@ export function registerIpcHandlers(status: StatusService, runCommand: CommandRu
   ipcMain.handle(IpcChannels.run, async (event, command: unknown) => {
     assertTrustedSender(event);
     return runCommand(command);
+  });
+  ipcMain.handle(IpcChannels.getSettings, (event) => {
+    assertTrustedSender(event);
+    return settings.getSettings();
+  });
+  ipcMain.handle(IpcChannels.previewIgnore, (event, text: unknown) => {
+    assertTrustedSender(event);
+    if (typeof text !== 'string' || text.length > MAX_IGNORE_TEXT) {
+      return { hidden: 0, sample: [], problems: ['The rules are too long to preview.'] } satisfies IgnorePreview;
+    }
+    return settings.previewIgnore(text);
   });
   const subscription = status.onDidChangeStatus((snapshot) => {
     for (const window of BrowserWindow.getAllWindows()) {
@@ -39,6 +58,8 @@ export function registerIpcHandlers(status: StatusService, runCommand: CommandRu
     dispose: () => {
       ipcMain.removeHandler(IpcChannels.getStatus);
       ipcMain.removeHandler(IpcChannels.run);
+      ipcMain.removeHandler(IpcChannels.getSettings);
+      ipcMain.removeHandler(IpcChannels.previewIgnore);
       subscription.dispose();
     },
   };

@@ -297,6 +297,21 @@ describe('AppController', () => {
     expect(off.engines[0]?.commands).toEqual([]);
   });
 
+  it('stores preference changes, restarts the engine for a new device name, and moves to a new folder via choose-folder', async () => {
+    const { controller, settings, engines } = setup({ connection: aws, folder: '/f', inspections: { '/g': { kind: 'non-empty', entries: 2 } } });
+    await controller.start();
+    expect(await controller.run({ type: 'update-settings', change: { notifications: false, bandwidth: { upBytesPerSecond: 2048 } } })).toEqual({ ok: true });
+    expect(settings.current).toMatchObject({ notifications: false, bandwidth: { upBytesPerSecond: 2048 } });
+    expect(engines).toHaveLength(1);
+    expect(await controller.run({ type: 'update-settings', change: { deviceName: 'ada-desk' } })).toEqual({ ok: true });
+    expect(engines[0]?.stopped).toBe(true);
+    expect(engines[1]?.settings.deviceName).toBe('ada-desk');
+    expect((await controller.run({ type: 'update-settings', change: { logLevel: 'debug' } })).message).toMatch(/next start/);
+    const moved = await controller.run({ type: 'update-settings', change: { folder: '/g' } });
+    expect(moved.confirm).toMatch(/already holds 2 items/);
+    expect(settings.current.folder).toBe('/f');
+  });
+
   it('stops the engine cleanly on quit, with no timer left', async () => {
     const { controller, engines, timers } = setup({ restore: 'signed-in', folder: '/f' });
     await controller.start();

@@ -101,6 +101,12 @@ describe('createCommandRunner', () => {
     expect((await setup({ engine: false }).run({ type: 'sync-now' })).message).toMatch(/not running/);
   });
 
+  it('opens the logs folder in main, and says so where it cannot', async () => {
+    const run = createCommandRunner({ folder: () => '/f', shell: { openPath: () => Promise.resolve(''), showItemInFolder: () => undefined }, engine: () => undefined, openLogs: () => Promise.resolve({ ok: true }) });
+    expect(await run({ type: 'open-logs' })).toEqual({ ok: true });
+    expect((await setup().run({ type: 'open-logs' })).ok).toBe(false);
+  });
+
   it('refuses malformed commands without throwing', async () => {
     const { run, toEngine } = setup();
     for (const bad of [undefined, 'sync-now', { type: 'format-disk' }, { type: 'pause', minutes: -1 }, { type: 'open-path', path: '/etc/passwd' }]) {
