@@ -14,7 +14,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { app, dialog, powerMonitor, shell } from 'electron';
 import type { Disposable } from '../core/Emitter.js';
 import { EngineSupervisor } from '../engine/host/EngineSupervisor.js';
@@ -22,12 +22,13 @@ import { previewIgnoreRules } from '../engine/local/ignoreEditor.js';
 import { IGNORE_FILE_NAME } from '../engine/local/IgnoreRules.js';
 import { createLoggerFactory } from '../engine/logger.js';
 import { handleAppProtocol } from './appProtocol.js';
-import { AppController, type AppDialogs } from './AppController.js';
+import { AppController, type AccountPort, type AppDialogs } from './AppController.js';
 import { CognitoAccountPort } from './auth/CognitoAccountPort.js';
 import { createDesktopSignIn } from './auth/desktopSignIn.js';
 import { createCommandRunner, type CommandEngine } from './commandRunner.js';
 import { DesktopNotifier } from './desktopNotifier.js';
 import { registerIpcHandlers } from './ipcHandlers.js';
+import { openLogFile } from './logFile.js';
 import { createElectronSettingsStore } from './settings/ElectronSettingsStore.js';
 import { loadConnectionSource, noConnectionMessage } from './settings/connectionSource.js';
 import { settingsView } from './settings/settingsView.js';
@@ -56,7 +57,9 @@ export function composeApp(outDir: string): AppServices {
   const userData = app.getPath('userData');
   const settings = createElectronSettingsStore(userData);
   disposables.push(settings);
-  const loggers = createLoggerFactory({ write: (line) => process.stderr.write(`${line}\n`), level: settings.current.logLevel });
+  const logFile = openLogFile(app.getPath('logs'), { echo: (line) => process.stderr.write(`${line}\n`) });
+  disposables.push(logFile);
+  const loggers = createLoggerFactory({ write: (line) => logFile.write(line), level: settings.current.logLevel });
   const log = loggers('app');
   for (const problem of settings.problems) log.warn('a stored setting was ignored', { problem });
 
@@ -72,7 +75,7 @@ export function composeApp(outDir: string): AppServices {
     run: (command) => controller?.run(command) ?? Promise.resolve({ ok: false, message: 'Stratus is still starting; try again in a moment.' }),
   };
   disposables.push(handleAppProtocol(join(outDir, 'renderer')));
-  const logsFolder = app.getPath('logs');
+  const logsFolder = dirname(logFile.path);
   const openLogs = async (): Promise<{ ok: boolean; message?: string }> => {
     await mkdir(logsFolder, { recursive: true });
     const error = await shell.openPath(logsFolder);
@@ -187,7 +190,7 @@ export function composeApp(outDir: string): AppServices {
       }
       log.info('connection', { origin: source.origin, auth: connection?.auth, bucket: connection?.bucket });
 
-      let account: CognitoAccountPort | undefined;
+      let account: AccountPort | undefined;
       if (connection?.auth === 'cognito' && connection.cognito !== undefined) {
         const signIn = createDesktopSignIn(connection.cognito, {
           allowPlaintextTokenStorage: () => settings.current.allowPlaintextTokenStorage,
@@ -195,7 +198,7 @@ export function composeApp(outDir: string): AppServices {
         }, () => statusWindow.browserWindow);
         const storage = await signIn.vault.status();
         if (storage.reason !== undefined) log.warn('the sign-in is not kept encrypted', { mode: storage.mode, backend: storage.backend });
-        account = new CognitoAccountPort({
+        const port = new CognitoAccountPort({
           cognito: connection.cognito,
           vault: signIn.vault,
           flow: signIn.flow,
@@ -209,6 +212,17 @@ export function composeApp(outDir: string): AppServices {
             void page.done.finally(() => page.close());
           },
         });
+        account = {
+          restore: () => port.restore(),
+          cancelSignIn: () => port.cancelSignIn(),
+          signIn: async () => {
+            const signedIn = await port.signIn();
+            // Linux without a keyring: say why the sign-in will not survive a restart (or is kept unencrypted by choice).
+            const kept = await signIn.vault.status();
+            if (kept.reason !== undefined) notifier.show({ title: 'Your sign-in is not kept encrypted', body: kept.reason });
+            return signedIn;
+          },
+        };
       }
 
       controller = new AppController({
@@ -223,7 +237,7 @@ export function composeApp(outDir: string): AppServices {
         log: loggers('controller'),
         createEngine: (engineSettings) => new EngineSupervisor({
           // electron.vite.config.ts builds the engine process as out/main/engineProcess.js.
-          spawn: () => utilityEngineChild(join(outDir, 'main', 'engineProcess.js')),
+          spawn: () => utilityEngineChild(join(outDir, 'main', 'engineProcess.js'), (line) => logFile.write(line)),
           settings: engineSettings,
           log: loggers('engine-host'),
         }),
