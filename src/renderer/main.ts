@@ -8,11 +8,12 @@
  */
 import type { CommandResult, StatusSnapshot, StratusApi, StratusCommand } from '../shared/StratusApi.js';
 import { bindControls, documentTitle, renderAccount, renderAttention, renderControls, renderProgress, renderRail } from './panels.js';
+import { renderSettings } from './settingsView.js';
 import { renderSetup } from './setupView.js';
 import { renderActivity, renderDisconnected, renderStatus } from './statusView.js';
 import { connectWebSocketApi } from './webSocketApi.js';
 
-function bindTabs(doc: Document): void {
+function bindTabs(doc: Document, onShow: (screen: string) => void): void {
   const tabs = Array.from(doc.querySelectorAll<HTMLButtonElement>('.tab'));
   for (const tab of tabs) {
     tab.addEventListener('click', () => {
@@ -23,6 +24,7 @@ function bindTabs(doc: Document): void {
         const screen = doc.getElementById(other.dataset['screen'] ?? '');
         if (screen !== null) screen.hidden = !selected;
       }
+      onShow(tab.dataset['screen'] ?? '');
     });
   }
 }
@@ -75,7 +77,10 @@ async function start(): Promise<void> {
     renderActivity(doc, shown, run);
     renderAccount(doc, status);
   };
-  bindTabs(doc);
+  bindTabs(doc, (screen) => {
+    // Read when shown, so the screen always says what is in effect now.
+    if (screen === 'screen-settings') void renderSettings(doc, { getSettings: () => api.getSettings(), previewIgnore: (text) => api.previewIgnore(text), ask });
+  });
   bindControls(doc, run);
   api.onDidChangeStatus(render);
   render(await api.getStatus());

@@ -14,7 +14,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYNC_STATE_LABELS, type StatusSnapshot, type SyncState } from '../../src/shared/StratusApi.js';
+import { SYNC_STATE_LABELS, type SettingsView, type StatusSnapshot, type SyncState } from '../../src/shared/StratusApi.js';
 import { isStatusSnapshot } from '../../src/shared/validators.js';
 import { seriousAxeViolations } from '../support/axe.js';
 import { launchChromium } from '../support/chromium.js';
@@ -224,14 +224,14 @@ describe('panels', () => {
   it('can be used with the keyboard alone: Tab reaches every control in order, Enter acts', async () => {
     const fake = await openFakePage(browser, server.url, STATES['needs-attention'], { width: 560, height: 820 });
     const reached: string[] = [];
-    for (let i = 0; i < 20; i++) {
+    for (let i = 0; i < 21; i++) {
       await fake.page.keyboard.press('Tab');
       reached.push(await fake.page.evaluate(() => {
         const a = document.activeElement as HTMLElement | null;
         return a?.id !== undefined && a.id !== '' ? `#${a.id}` : (a?.dataset['action'] ?? a?.tagName ?? '');
       }));
     }
-    expect(reached.slice(0, 6)).toEqual(['#tab-status', '#tab-account', '#sync-now', '#pause-for', '#pause', 'retry-now']);
+    expect(reached.slice(0, 7)).toEqual(['#tab-status', '#tab-account', '#tab-settings', '#sync-now', '#pause-for', '#pause', 'retry-now']);
     expect(reached).toContain('keep-both');
     await fake.page.focus('#sync-now');
     await fake.page.keyboard.press('Enter');
@@ -239,6 +239,69 @@ describe('panels', () => {
     await fake.page.keyboard.press('Enter');
     expect(await fake.page.isVisible('#screen-account')).toBe(true);
     expect(await fake.commands()).toEqual([{ type: 'sync-now' }]);
+    await fake.page.close();
+  });
+});
+
+describe('Settings screen', () => {
+  const settings: SettingsView = {
+    values: {
+      folder: '/home/ada/Stratus', deviceName: 'ada-laptop', startAtLogin: true, notifications: true,
+      bandwidth: { upBytesPerSecond: 1_048_576 }, pauseOnBattery: false, massDelete: { maxFiles: 500, maxRatio: 0.5 }, logLevel: 'info', useSystemBrowser: false,
+    },
+    editable: ['deviceName', 'startAtLogin', 'notifications', 'bandwidth', 'pauseOnBattery', 'massDelete', 'logLevel', 'useSystemBrowser'],
+    managed: ['useSystemBrowser'],
+    sources: { folder: 'the first run' },
+    ignoreRules: '*.tmp\n',
+    logsFolder: '/home/ada/.config/Stratus/logs',
+  };
+
+  it('shows every setting with its value, locks what is managed or set elsewhere, and saves each change as it is made', async () => {
+    const fake = await openFakePage(browser, server.url, STATES['up-to-date'], { width: 560, height: 900 }, settings, { hidden: 2, sample: ['build/', 'notes.tmp'], problems: [] });
+    await fake.page.click('#tab-settings');
+    await fake.page.waitForSelector('#setting-deviceName');
+    expect(await fake.page.inputValue('#setting-folder')).toBe('/home/ada/Stratus');
+    expect(await fake.page.textContent('[data-setting="folder"] .setting-lock')).toBe('Set by the first run');
+    expect(await fake.page.inputValue('#setting-deviceName')).toBe('ada-laptop');
+    expect(await fake.page.inputValue('#setting-bandwidth-up')).toBe('1024');
+    expect(await fake.page.inputValue('#setting-bandwidth-down')).toBe('');
+    expect(await fake.page.inputValue('#setting-mass-share')).toBe('50');
+    expect(await fake.page.isDisabled('#setting-useSystemBrowser')).toBe(true);
+    expect(await fake.page.textContent('[data-setting="useSystemBrowser"] .setting-lock')).toBe('Managed by your organization');
+    expect(await fake.page.isDisabled('#setting-startAtLogin')).toBe(false);
+    expect(await seriousAxeViolations(fake.page)).toEqual([]);
+
+    await fake.page.fill('#setting-deviceName', 'ada-desk');
+    await fake.page.press('#setting-deviceName', 'Tab');
+    await fake.page.uncheck('#setting-startAtLogin');
+    await fake.page.fill('#setting-bandwidth-down', '2048');
+    await fake.page.press('#setting-bandwidth-down', 'Tab');
+    await fake.page.fill('#setting-mass-files', '50');
+    await fake.page.press('#setting-mass-files', 'Tab');
+    await fake.page.selectOption('#setting-logLevel', 'debug');
+    await expect.poll(() => fake.commands()).toEqual([
+      { type: 'update-settings', change: { deviceName: 'ada-desk' } },
+      { type: 'update-settings', change: { startAtLogin: false } },
+      { type: 'update-settings', change: { bandwidth: { upBytesPerSecond: 1_048_576, downBytesPerSecond: 2_097_152 } } },
+      { type: 'update-settings', change: { massDelete: { maxFiles: 50, maxRatio: 0.5 } } },
+      { type: 'update-settings', change: { logLevel: 'debug' } },
+    ]);
+    await fake.page.screenshot({ path: join(shots, 'settings.png'), fullPage: true });
+    await fake.page.close();
+  });
+
+  it('previews what the ignore rules hide before saving them', async () => {
+    const fake = await openFakePage(browser, server.url, STATES['up-to-date'], { width: 560, height: 900 }, settings, { hidden: 2, sample: ['build/', 'notes.tmp'], problems: [] });
+    await fake.page.click('#tab-settings');
+    await fake.page.waitForSelector('#ignore-rules');
+    expect(await fake.page.inputValue('#ignore-rules')).toBe('*.tmp\n');
+    await expect.poll(() => fake.page.textContent('#ignore-preview')).toBe('Hides 2 items: build/, notes.tmp');
+    await fake.page.fill('#ignore-rules', '*.tmp\nbuild/\n');
+    await expect.poll(() => fake.page.evaluate(() => (window as unknown as { __previews: string[] }).__previews.at(-1))).toBe('*.tmp\nbuild/\n');
+    await fake.page.click('[data-action="save-ignore"]');
+    await expect.poll(() => fake.commands()).toEqual([{ type: 'set-ignore-rules', text: '*.tmp\nbuild/\n' }]);
+    await fake.page.click('[data-action="open-logs"]');
+    await expect.poll(() => fake.commands()).toContainEqual({ type: 'open-logs' });
     await fake.page.close();
   });
 });
