@@ -286,4 +286,35 @@ describe('status window flows against a real engine', () => {
       await w.stop();
     }
   }, 120_000);
+
+  it('edits .stratusignore from Settings: the preview names what it hides, and a hidden file never reaches the cloud', async () => {
+    const w = await watch('ignore', async (folder) => {
+      await writeFile(join(folder, 'notes.txt'), 'synced');
+    });
+    try {
+      await until(async () => (await w.keys()).includes('notes.txt'), 15_000, 'the first upload');
+      await w.page.selectOption('#pause-for', '0');
+      await w.page.click('#pause');
+      await expect.poll(w.state, { timeout: 10_000 }).toBe('paused');
+      await writeFile(join(w.folder, 'secret.key'), 'never upload me');
+      await w.page.click('#tab-settings');
+      await w.page.waitForSelector('#ignore-rules');
+      expect(await w.page.inputValue('#ignore-rules')).toBe('');
+      await w.page.fill('#ignore-rules', '*.key\n');
+      await expect.poll(() => w.page.textContent('#ignore-preview'), { timeout: 10_000 }).toBe('Hides 1 item: secret.key');
+      expect(await seriousAxeViolations(w.page)).toEqual([]);
+      await w.shot('settings-ignore-preview');
+      await w.page.click('[data-action="save-ignore"]');
+      await expect.poll(() => w.page.textContent('#settings-status'), { timeout: 10_000 }).toBe('Saved. 1 item will no longer sync; nothing was deleted.');
+      expect(await readFile(join(w.folder, '.stratusignore'), 'utf8')).toBe('*.key\n');
+      await w.page.click('#tab-status');
+      await w.page.click('#resume');
+      await until(async () => (await w.keys()).includes('.stratusignore'), 15_000, 'the rules file upload');
+      await expect.poll(w.state, { timeout: 15_000 }).toBe('up-to-date');
+      expect(await w.keys()).toEqual(['.stratusignore', 'notes.txt']);
+      expect(await localFiles(w.folder)).toEqual(['.stratusignore', 'notes.txt', 'secret.key']);
+    } finally {
+      await w.stop();
+    }
+  }, 90_000);
 });
