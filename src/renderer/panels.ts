@@ -59,6 +59,7 @@ export function renderControls(doc: Document, status: StatusSnapshot): void {
 /** Wires the static controls once. */
 export function bindControls(doc: Document, run: Run): void {
   doc.getElementById('sync-now')?.addEventListener('click', () => run({ type: 'sync-now' }));
+  doc.getElementById('sign-out')?.addEventListener('click', () => run({ type: 'sign-out' }));
   doc.getElementById('resume')?.addEventListener('click', () => run({ type: 'resume' }));
   const select = doc.getElementById('pause-for');
   const pause = doc.getElementById('pause');
@@ -192,6 +193,9 @@ export function describeAccount(location: AccountInfo | undefined, account: stri
 export function renderAccount(doc: Document, status: StatusSnapshot): void {
   const list = doc.getElementById('account-facts');
   if (list === null) return;
+  // Signing out is for a signed-in user (the CLI's aws mode has no account to leave).
+  const signOut = doc.getElementById('sign-out');
+  if (signOut !== null) signOut.hidden = status.auth !== 'signed-in' || status.account === undefined;
   const rows = describeAccount(status.location, status.account);
   const signature = JSON.stringify(rows);
   if (list.dataset['sig'] === signature) return;

@@ -218,6 +218,12 @@ describe('panels', () => {
     ]);
     expect(await seriousAxeViolations(fake.page)).toEqual([]);
     await fake.page.screenshot({ path: join(shots, 'account.png'), fullPage: true });
+    await fake.page.evaluate(() => {
+      (window as unknown as { __commandResult: unknown }).__commandResult = { ok: false, message: 'Signing out is not possible from here: run "stratus logout" on the computer that syncs.' };
+    });
+    await fake.page.click('#sign-out');
+    expect(await fake.commands()).toEqual([{ type: 'sign-out' }]);
+    await expect.poll(() => fake.page.textContent('#notice')).toMatch(/^Signing out is not possible from here/);
     await fake.page.close();
   });
 
