@@ -156,6 +156,8 @@ export function appStatus(facts: {
     return { version: 1, auth: 'signed-out', sync: 'needs-attention', message: facts.noConnectionMessage, canOpenFiles: true };
   }
   if (facts.cognito && account.state !== 'signed-in') {
+    // Not known yet (the stored session is being read): neither signed in nor "sign in required".
+    if (account.state === 'none') return { version: 1, auth: 'signed-out', sync: 'checking', ...folder, canOpenFiles: true };
     if (account.state === 'unreachable') return { version: 1, auth: 'signed-out', sync: 'offline', message: account.message, ...folder, canOpenFiles: true };
     const message = account.state === 'signed-out' && account.message !== undefined ? { message: account.message } : {};
     return { version: 1, auth: account.state === 'signing-in' ? 'signing-in' : 'signed-out', sync: 'sign-in-required', ...message, ...folder, canOpenFiles: true };
@@ -247,10 +249,15 @@ export class AppController implements Disposable {
     this.publish();
     if (this.o.connection === undefined) return;
     if (this.cognito) await this.restore();
-    // An unreachable sign-in server is not "nobody signed in": no first run for that.
-    if (this.account.state !== 'unreachable') this.firstRun = firstRunStart(this.firstRunFacts());
+    this.beginFirstRunIfNeeded();
     this.publish();
     await this.startEngine();
+  }
+
+  /** After the account is known: the first run, if something is missing (an unreachable server is not "nobody signed in"). */
+  private beginFirstRunIfNeeded(): void {
+    if (this.firstRun !== undefined || this.account.state === 'unreachable' || (this.account.state === 'none' && this.cognito)) return;
+    this.firstRun = firstRunStart(this.firstRunFacts());
   }
 
   private async restore(): Promise<void> {
@@ -266,7 +273,11 @@ export class AppController implements Disposable {
     if (result.kind === 'signed-in') this.account = { state: 'signed-in', account: result.account };
     else if (result.kind === 'unreachable') {
       this.account = { state: 'unreachable', message: result.message };
-      this.retryLater(() => this.restore().then(() => this.startEngine()));
+      this.retryLater(() => this.restore().then(() => {
+        this.beginFirstRunIfNeeded();
+        this.publish();
+        return this.startEngine();
+      }));
     } else this.account = result.message === undefined ? { state: 'signed-out' } : { state: 'signed-out', message: result.message };
     this.publish();
   }

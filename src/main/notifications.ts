@@ -5,6 +5,7 @@
  * transition, never again for the same situation on the next status (the
  * engine sends one after every change). AppNotifier (the thin Electron part
  * in composition) shows it with `Notification` when notifications are on.
+ * Nothing is notified while the first-run screens are up (`setup`).
  */
 import type { AttentionItem, StatusSnapshot } from '../shared/StratusApi.js';
 
@@ -32,6 +33,8 @@ function baseName(path: string): string {
  * notification: "3 conflicts", never one per file).
  */
 export function notificationFor(previous: StatusSnapshot | undefined, next: StatusSnapshot): AppNotification | undefined {
+  // During the first run the window is open on its step and says it all.
+  if (next.setup !== undefined && next.setup.step !== 'done') return undefined;
   if (next.sync === 'sign-in-required' && previous?.sync !== 'sign-in-required') {
     return {
       kind: 'sign-in-required',

@@ -172,7 +172,11 @@ describe('AppController', () => {
 
   it('runs the first run: sign in, choose the default folder (created), first sync, done with the tray line once', async () => {
     const { controller, status, engines, told, created, settings, signIns } = setup();
+    const seen: StatusSnapshot[] = [];
+    status.onDidChangeStatus((s) => seen.push(s));
     await controller.start();
+    // Before the stored session is read, nothing claims "Sign in required" (no notification at every start).
+    expect(seen[0]).toEqual({ version: 1, auth: 'signed-out', sync: 'checking', canOpenFiles: true });
     expect(status.current).toMatchObject({ auth: 'signed-out', sync: 'sign-in-required', canOpenFiles: true, setup: { step: 'sign-in', suggestedFolder: '/home/ada/Stratus', machine: 'ada-laptop' } });
     expect(await controller.run({ type: 'choose-folder', path: '/home/ada/Stratus' })).toEqual({ ok: false, message: 'Sign in first.' });
 

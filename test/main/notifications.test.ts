@@ -68,6 +68,11 @@ describe('notificationFor', () => {
     expect(notificationFor(upToDate, both)?.kind).toBe('sign-in-required');
   });
 
+  it('stays quiet while the first-run screens are up', () => {
+    const signIn: StatusSnapshot = { ...upToDate, auth: 'signed-out', sync: 'sign-in-required', setup: { step: 'sign-in' } };
+    expect(notificationFor(upToDate, signIn)).toBeUndefined();
+  });
+
   it('tells about a conflict already there at the first status', () => {
     expect(notificationFor(undefined, { ...upToDate, sync: 'needs-attention', attention: [conflict('a.txt')] })?.kind).toBe('conflict');
     expect(notificationFor(undefined, upToDate)).toBeUndefined();
