@@ -25,75 +25,23 @@
  *
  * Emits through StatusService only; `dispose`/`stop` end timers and the engine.
  */
-import type { Disposable, Event } from '../core/Emitter.js';
+import type { Disposable } from '../core/Emitter.js';
 import type { Logger } from '../engine/logger.js';
 import type { EngineCredentials, EngineSettings } from '../shared/EngineProtocol.js';
-import type { CommandResult, Preferences, StatusSnapshot, StratusCommand } from '../shared/StratusApi.js';
+import type { CommandResult, Preferences, StratusCommand } from '../shared/StratusApi.js';
 import type { StratusConfig } from '../shared/StratusConfig.js';
 import {
-  defaultFolder, folderDecision, firstRunNext, firstRunStart, inspectFolder, setupState, type FirstRunEvent, type FolderInspection, type FirstRunFacts, type FirstRunState,
+  chooseFolderFlow, defaultFolder, firstRunNext, firstRunStart, inspectFolder, setupState, type FirstRunEvent, type FirstRunFacts, type FirstRunState,
 } from './firstRun.js';
 import type { SettingsStore } from './settings/SettingsStore.js';
 import type { StatusService } from './StatusService.js';
+import type { AccountPort, AccountState, AppDialogs, EngineHandle, FolderPorts, RestoreResult, Timers } from './appPorts.js';
+import { appStatus } from './appStatus.js';
+import { CredentialsRenewal, isSessionOver } from './CredentialsRenewal.js';
 
-/** A signed-in user, as main holds it (cognito mode). No secret leaves through here except to the engine. */
-export interface SignedInAccount {
-  /** Who, for people (email or user name). */
-  readonly user: string;
-  readonly identityId: string;
-  /** `<identityId>/`. */
-  readonly prefix: string;
-  /** Current credentials (renewed by the provider when less than 5 min are left). */
-  credentials(): Promise<EngineCredentials>;
-  /** Revokes the session and forgets it on this computer. */
-  signOut(): Promise<void>;
-}
+export type { AccountPort, AccountState, AppDialogs, EngineHandle, FolderPorts, RestoreResult, SignedInAccount, Timers } from './appPorts.js';
+export { appStatus } from './appStatus.js';
 
-export type RestoreResult =
-  | { readonly kind: 'signed-in'; readonly account: SignedInAccount }
-  | { readonly kind: 'signed-out'; readonly message?: string }
-  /** The sign-in server cannot be reached now (offline): try again later, the session is kept. */
-  | { readonly kind: 'unreachable'; readonly message: string };
-
-/** Cognito sign-in in the app (auth/CognitoAccountPort.ts). */
-export interface AccountPort {
-  restore(): Promise<RestoreResult>;
-  /** The login window (or system browser); rejects with a StratusError-like `{ code, message }` when it did not work. */
-  signIn(): Promise<SignedInAccount>;
-  /** Ends a sign-in in progress (the app quits). */
-  cancelSignIn(): void;
-}
-
-/** What the controller needs of an EngineSupervisor. */
-export interface EngineHandle {
-  readonly current: StatusSnapshot;
-  readonly onDidChangeStatus: Event<StatusSnapshot>;
-  start(): void;
-  stop(): Promise<void>;
-  run(command: StratusCommand): Promise<CommandResult>;
-  setCredentials(credentials: EngineCredentials): void;
-}
-
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-/** The desktop's own dialogs (Electron's in the app). */
-export interface AppDialogs {
-  /** The system folder picker, starting at `suggested`; undefined when cancelled. */
-  pickFolder(suggested: string): Promise<string | undefined>;
-  /** Asks the merge question; true to go ahead. */
-  confirmMerge(question: string): Promise<boolean>;
-  /** The first run is over: the tray line, once (a notification). */
-  tellFirstRunDone(message: string): void;
-}
-
-/** The folder side of choosing a folder. @default node:fs (inspectFolder, mkdir -p) */
-export interface FolderPorts {
-  inspect(folder: string): Promise<FolderInspection>;
-  create(folder: string): Promise<void>;
-}
 
 export interface AppControllerOptions {
   readonly connection: StratusConfig | undefined;
@@ -121,15 +69,6 @@ export interface AppControllerOptions {
   readonly retryMs?: number;
 }
 
-export type AccountState =
-  | { readonly state: 'none' }
-  | { readonly state: 'signing-in' }
-  | { readonly state: 'signed-in'; readonly account: SignedInAccount }
-  | { readonly state: 'signed-out'; readonly message?: string }
-  | { readonly state: 'unreachable'; readonly message: string };
-
-/** Error codes that mean the session is over (engine/auth/authErrors.ts). */
-const SIGNED_OUT_CODES = new Set(['signed-out', 'not-signed-in', 'token-vault-damaged']);
 
 function errorCode(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | undefined)?.code;
@@ -140,47 +79,12 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** The status the app shows: the engine's, or why there is none. Pure. */
-export function appStatus(facts: {
-  readonly engine: StatusSnapshot | undefined;
-  readonly connection: boolean;
-  readonly noConnectionMessage: string;
-  readonly cognito: boolean;
-  readonly account: AccountState;
-  readonly folder: string | undefined;
-}): StatusSnapshot {
-  const { account } = facts;
-  const who = account.state === 'signed-in' ? { account: account.account.user } : {};
-  const folder = facts.folder === undefined ? {} : { folder: facts.folder };
-  if (!facts.connection) {
-    return { version: 1, auth: 'signed-out', sync: 'needs-attention', message: facts.noConnectionMessage, canOpenFiles: true };
-  }
-  if (facts.cognito && account.state !== 'signed-in') {
-    // Not known yet (the stored session is being read): neither signed in nor "sign in required".
-    if (account.state === 'none') return { version: 1, auth: 'signed-out', sync: 'checking', ...folder, canOpenFiles: true };
-    if (account.state === 'unreachable') return { version: 1, auth: 'signed-out', sync: 'offline', message: account.message, ...folder, canOpenFiles: true };
-    const message = account.state === 'signed-out' && account.message !== undefined ? { message: account.message } : {};
-    return { version: 1, auth: account.state === 'signing-in' ? 'signing-in' : 'signed-out', sync: 'sign-in-required', ...message, ...folder, canOpenFiles: true };
-  }
-  if (facts.engine === undefined) {
-    return {
-      version: 1, auth: 'signed-in', ...who, sync: facts.folder === undefined ? 'needs-attention' : 'checking', ...folder,
-      ...(facts.folder === undefined ? { message: 'Choose the folder to keep in sync (Open Stratus from the tray).' } : {}),
-      canOpenFiles: true,
-    };
-  }
-  const engine = facts.engine;
-  const location = engine.location === undefined || account.state !== 'signed-in'
-    ? engine.location
-    : { ...engine.location, user: account.account.user, identityId: account.account.identityId };
-  return { ...engine, auth: 'signed-in', ...who, ...(location === undefined ? {} : { location }), canOpenFiles: true };
-}
 
 export class AppController implements Disposable {
   private account: AccountState = { state: 'none' };
   private engine: EngineHandle | undefined;
   private engineSubscription: Disposable | undefined;
-  private refreshTimer: unknown;
+  private renewal: CredentialsRenewal | undefined;
   private retryTimer: unknown;
   private pausedByBattery = false;
   private onBattery = false;
@@ -348,39 +252,16 @@ export class AppController implements Disposable {
   async chooseFolder(path: string | undefined, merge: boolean): Promise<CommandResult> {
     if (this.needsSignIn) return { ok: false, message: 'Sign in first.' };
     const suggested = this.firstRun?.step === 'choose-folder' ? this.firstRun.suggested : defaultFolder(this.o.home);
-    let folder = path;
-    let asked = merge;
-    if (folder === undefined) {
-      folder = await this.o.dialogs.pickFolder(suggested);
-      if (folder === undefined) return { ok: false, message: 'No folder was chosen.' };
-    }
-    const inspection = await this.folders.inspect(folder);
-    let decision = folderDecision(folder, inspection, asked);
-    if (!decision.accept && decision.result.confirm !== undefined && path === undefined) {
-      // Picked in the system dialog: the renderer does not know the path to send again, so ask here.
-      asked = await this.o.dialogs.confirmMerge(decision.result.confirm);
-      if (!asked) {
-        this.advanceFirstRun({ type: 'merge-declined' });
-        this.publish();
-        return { ok: false, message: 'No folder was chosen.' };
-      }
-      decision = folderDecision(folder, inspection, asked);
-    }
-    if (!decision.accept) {
-      if (inspection.kind === 'refused') this.advanceFirstRun({ type: 'folder-chosen', folder, inspection });
+    const choice = await chooseFolderFlow({ path, merge, suggested, dialogs: this.o.dialogs, folders: this.folders });
+    if (choice.kind === 'declined') this.advanceFirstRun({ type: 'merge-declined' });
+    if (choice.kind === 'refused') this.advanceFirstRun({ type: 'folder-chosen', folder: choice.folder, inspection: choice.inspection });
+    if (choice.kind !== 'chosen') {
       this.publish();
-      return decision.result;
+      return choice.result;
     }
-    if (decision.create) {
-      try {
-        await this.folders.create(folder);
-      } catch (err) {
-        return { ok: false, message: `Stratus could not create ${folder}: ${errorMessage(err)}` };
-      }
-    }
-    this.advanceFirstRun({ type: 'folder-chosen', folder, inspection });
+    this.advanceFirstRun({ type: 'folder-chosen', folder: choice.folder, inspection: choice.inspection });
     if (this.firstRun?.step === 'confirm-merge') this.advanceFirstRun({ type: 'merge-confirmed' });
-    await this.setFolder(folder);
+    await this.setFolder(choice.folder);
     return { ok: true };
   }
 
@@ -453,9 +334,9 @@ export class AppController implements Disposable {
   }
 
   private clearTimers(): void {
-    if (this.refreshTimer !== undefined) this.timers.clearTimeout(this.refreshTimer);
+    this.renewal?.dispose();
+    this.renewal = undefined;
     if (this.retryTimer !== undefined) this.timers.clearTimeout(this.retryTimer);
-    this.refreshTimer = undefined;
     this.retryTimer = undefined;
   }
 
@@ -480,7 +361,9 @@ export class AppController implements Disposable {
       try {
         credentials = await account.credentials();
       } catch (err) {
-        this.credentialsFailed(err, () => this.startEngine());
+        this.o.log?.warn('could not get credentials from the identity pool', { code: errorCode(err) });
+        if (isSessionOver(err)) this.sessionOver(err);
+        else this.retryLater(() => this.startEngine());
         return;
       }
       if (this.stopped || this.engine !== undefined) return;
@@ -506,13 +389,25 @@ export class AppController implements Disposable {
     });
     engine.start();
     this.publish();
-    if (credentials !== undefined) this.scheduleRefresh(credentials);
+    if (credentials !== undefined && account !== undefined) {
+      this.renewal = new CredentialsRenewal({
+        fetch: () => account.credentials(),
+        send: (fresh) => engine.setCredentials(fresh),
+        onSessionOver: (err) => this.sessionOver(err),
+        timers: this.timers,
+        now: this.o.now ?? Date.now,
+        ...(this.o.refreshMarginMs === undefined ? {} : { marginMs: this.o.refreshMarginMs }),
+        ...(this.o.retryMs === undefined ? {} : { retryMs: this.o.retryMs }),
+        ...(this.o.log === undefined ? {} : { log: this.o.log }),
+      });
+      this.renewal.schedule(credentials);
+    }
     if (this.onBattery) this.powerChanged(true);
   }
 
   private async stopEngine(): Promise<void> {
-    if (this.refreshTimer !== undefined) this.timers.clearTimeout(this.refreshTimer);
-    this.refreshTimer = undefined;
+    this.renewal?.dispose();
+    this.renewal = undefined;
     const engine = this.engine;
     if (engine === undefined) return;
     this.engine = undefined;
@@ -523,41 +418,11 @@ export class AppController implements Disposable {
     this.publish();
   }
 
-  /** Fetches fresh credentials `refreshMarginMs` before these expire (at least 30 s from now). */
-  private scheduleRefresh(credentials: EngineCredentials): void {
-    if (credentials.expiration === undefined || this.stopped) return;
-    const now = (this.o.now ?? Date.now)();
-    const wait = Math.max(30_000, Date.parse(credentials.expiration) - now - (this.o.refreshMarginMs ?? 10 * 60_000));
-    this.refreshTimer = this.timers.setTimeout(() => {
-      this.refreshTimer = undefined;
-      void this.refreshCredentials();
-    }, wait);
-  }
-
-  private async refreshCredentials(): Promise<void> {
-    const engine = this.engine;
-    if (this.account.state !== 'signed-in' || engine === undefined) return;
-    try {
-      const fresh = await this.account.account.credentials();
-      if (this.engine !== engine) return;
-      engine.setCredentials(fresh);
-      this.scheduleRefresh(fresh);
-    } catch (err) {
-      this.credentialsFailed(err, () => this.refreshCredentials());
-    }
-  }
-
-  /** Signed out (session over): stop syncing, ask to sign in. Anything else: try again later. */
-  private credentialsFailed(err: unknown, retry: () => Promise<void>): void {
-    const code = errorCode(err);
-    this.o.log?.warn('could not get credentials from the identity pool', { code });
-    if (code !== undefined && SIGNED_OUT_CODES.has(code)) {
-      this.account = { state: 'signed-out', message: errorMessage(err) };
-      void this.stopEngine().then(() => this.publish());
-      this.publish();
-      return;
-    }
-    this.retryLater(retry);
+  /** The session is over (signed out, revoked): stop syncing and ask to sign in; the journal keeps the queued work. */
+  private sessionOver(err: unknown): void {
+    this.account = { state: 'signed-out', message: errorMessage(err) };
+    void this.stopEngine().then(() => this.publish());
+    this.publish();
   }
 
   private publish(): void {

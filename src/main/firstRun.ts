@@ -139,6 +139,53 @@ export function folderDecision(folder: string, inspection: FolderInspection, mer
   }
 }
 
+export type FolderChoice =
+  | { readonly kind: 'chosen'; readonly folder: string; readonly inspection: FolderInspection }
+  /** Nothing chosen (picker cancelled), or the answer carries the merge question: `result` is the command's answer. */
+  | { readonly kind: 'not-yet'; readonly result: CommandResult }
+  | { readonly kind: 'declined'; readonly result: CommandResult }
+  | { readonly kind: 'refused'; readonly folder: string; readonly inspection: FolderInspection; readonly result: CommandResult };
+
+export interface FolderChoicePorts {
+  readonly pickFolder: (suggested: string) => Promise<string | undefined>;
+  readonly confirmMerge: (question: string) => Promise<boolean>;
+}
+
+/**
+ * Carries out `choose-folder`: the path from the renderer, or (none given)
+ * the system folder picker — then the merge question is asked in a dialog,
+ * since the renderer does not know the path to send again. A missing folder
+ * is created here (with its parents).
+ */
+export async function chooseFolderFlow(o: {
+  readonly path: string | undefined;
+  readonly merge: boolean;
+  readonly suggested: string;
+  readonly dialogs: FolderChoicePorts;
+  readonly folders: { inspect(folder: string): Promise<FolderInspection>; create(folder: string): Promise<void> };
+}): Promise<FolderChoice> {
+  const nothing: CommandResult = { ok: false, message: 'No folder was chosen.' };
+  const folder = o.path ?? await o.dialogs.pickFolder(o.suggested);
+  if (folder === undefined) return { kind: 'not-yet', result: nothing };
+  const inspection = await o.folders.inspect(folder);
+  let decision = folderDecision(folder, inspection, o.merge);
+  if (!decision.accept && decision.result.confirm !== undefined && o.path === undefined) {
+    if (!(await o.dialogs.confirmMerge(decision.result.confirm))) return { kind: 'declined', result: nothing };
+    decision = folderDecision(folder, inspection, true);
+  }
+  if (!decision.accept) {
+    return inspection.kind === 'refused' ? { kind: 'refused', folder, inspection, result: decision.result } : { kind: 'not-yet', result: decision.result };
+  }
+  if (decision.create) {
+    try {
+      await o.folders.create(folder);
+    } catch (err) {
+      return { kind: 'not-yet', result: { ok: false, message: `Stratus could not create ${folder}: ${err instanceof Error ? err.message : String(err)}` } };
+    }
+  }
+  return { kind: 'chosen', folder, inspection };
+}
+
 /** The sentence confirming a merge with a folder that holds files. */
 export function mergeQuestion(folder: string, entries: number): string {
   return `${folder} already holds ${entries.toLocaleString('en-US')} ${entries === 1 ? 'item' : 'items'}. Stratus will merge it with what is in the cloud: `
