@@ -27,6 +27,7 @@ import { JournalWriter } from './JournalWriter.js';
 import type { Journal, RemoteObjectInfo, RemoteStore, RetryRecord } from './ports.js';
 import { isRetryable, retryAfterMs } from './remote/s3Errors.js';
 import { nextAttemptDelayMs } from './retryPolicy.js';
+import { formatBytes } from '../shared/format.js';
 import type { CompletedItem, ItemActivity, ItemError, StartedItem, SyncCounts } from './SyncResult.js';
 
 export interface PropagatorOptions {
@@ -472,13 +473,3 @@ async function exists(path: string): Promise<boolean> {
   return (await lstat(path).catch(() => undefined)) !== undefined;
 }
 
-function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
-}

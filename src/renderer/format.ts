@@ -1,19 +1,9 @@
 /**
- * How numbers and times read in the status window: sizes in binary units
- * ("1.5 MiB", as the engine logs them), clock times in the reader's locale,
- * durations rounded the way people say them ("about 2 min").
+ * How times read in the status window: clock times in the reader's locale,
+ * durations rounded the way people say them ("about 2 min"). Sizes:
+ * src/shared/format.ts (the same on every face).
  */
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 || value >= 100 ? 0 : 1)} ${units[unit]}`;
-}
+export { formatBytes } from '../shared/format.js';
 
 /** "14:02" today, "22 Nov, 14:02" on another day; '' for a malformed time. */
 export function formatTime(iso: string, now: Date = new Date(), locale?: string): string {

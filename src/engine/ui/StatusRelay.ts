@@ -6,17 +6,7 @@
  */
 import { Emitter, type Disposable, type Event } from '../../core/Emitter.js';
 import type { CommandResult, IgnorePreview, SettingsView, StatusSnapshot, StratusCommand } from '../../shared/StratusApi.js';
-
-export interface RelayedSource {
-  readonly current: StatusSnapshot;
-  readonly onDidChangeStatus: Event<StatusSnapshot>;
-}
-
-export interface RelayedController {
-  run(command: StratusCommand): Promise<CommandResult>;
-  settings?(): Promise<SettingsView>;
-  previewIgnore?(text: string): Promise<IgnorePreview>;
-}
+import type { StatusPageController as RelayedController, StatusSource as RelayedSource } from './StatusPageServer.js';
 
 export class StatusRelay implements Disposable {
   private readonly emitter = new Emitter<StatusSnapshot>();

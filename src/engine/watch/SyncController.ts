@@ -158,18 +158,10 @@ export class SyncController implements Disposable {
         if (result.ok) sync.scheduler.requestRun('manual', { immediate: true });
         return result;
       }
-      case 'resolve-conflict': {
-        if (engine.resolveConflict === undefined) return refused('This engine cannot resolve conflicts.');
-        const result = await engine.resolveConflict(command.path, command.keep);
-        await this.afterChange(result);
-        return result;
-      }
-      case 'ignore-path': {
-        if (engine.ignorePath === undefined) return refused('This engine cannot ignore files.');
-        const result = await engine.ignorePath(command.path);
-        await this.afterChange(result);
-        return result;
-      }
+      case 'resolve-conflict':
+        return this.changeFiles(engine.resolveConflict?.bind(engine, command.path, command.keep), 'This engine cannot resolve conflicts.');
+      case 'ignore-path':
+        return this.changeFiles(engine.ignorePath?.bind(engine, command.path), 'This engine cannot ignore files.');
       case 'open-path':
       case 'show-in-folder':
         return refused('Files can only be opened in the Stratus app on the computer that syncs them.');
@@ -181,12 +173,8 @@ export class SyncController implements Disposable {
         return refused('Signing out is not possible from here: run "stratus logout" on the computer that syncs.');
       case 'update-settings':
         return this.updateSettings(command.change);
-      case 'set-ignore-rules': {
-        if (engine.setIgnoreRules === undefined) return refused('This engine cannot change ignore rules.');
-        const result = await engine.setIgnoreRules(command.text);
-        await this.afterChange(result);
-        return result;
-      }
+      case 'set-ignore-rules':
+        return this.changeFiles(engine.setIgnoreRules?.bind(engine, command.text), 'This engine cannot change ignore rules.');
       case 'open-logs':
         return refused('The logs folder can only be opened in the Stratus app.');
     }
@@ -208,11 +196,17 @@ export class SyncController implements Disposable {
     return port.update(change);
   }
 
-  /** A command changed files: show the new attention list now, and let a run carry the change to the cloud. */
-  private async afterChange(result: CommandResult): Promise<void> {
-    if (!result.ok) return;
+  /**
+   * A command that changes files in the folder: when it worked, the new attention list is shown
+   * at once and a run carries the change to the cloud (not while paused).
+   */
+  private async changeFiles(change: (() => Promise<CommandResult>) | undefined, unsupported: string): Promise<CommandResult> {
+    if (change === undefined) return refused(unsupported);
+    const result = await change();
+    if (!result.ok) return result;
     await this.o.status.refreshAttention();
     if (this.o.sync.scheduler.state !== 'paused') this.o.sync.scheduler.requestRun('manual', { immediate: true });
+    return result;
   }
 
   private clearResumeTimer(): void {
