@@ -28,6 +28,9 @@ function exposeTestHooks(services: AppServices): void {
 const userData = process.env['STRATUS_USER_DATA'];
 if (userData !== undefined && userData !== '') app.setPath('userData', userData);
 
+// Windows shows notifications only for an app with an AppUserModelID (electron-builder.yml's appId).
+if (process.platform === 'win32') app.setAppUserModelId('io.stratus.desktop');
+
 // A second copy would sync the same folder twice: hand over to the first one.
 if (!app.requestSingleInstanceLock()) {
   app.quit();

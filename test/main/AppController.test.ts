@@ -206,6 +206,9 @@ describe('AppController', () => {
     await controller.run({ type: 'sync-now' });
     expect(status.current.setup).toBeUndefined();
     expect(engine?.commands).toEqual([{ type: 'sync-now' }]);
+    // No secret ever reaches what the renderer gets: the credentials went to the engine only.
+    const published = JSON.stringify(seen);
+    for (const secret of ['AK1', 'S1', 'T1']) expect(published).not.toContain(`"${secret}"`);
   });
 
   it('asks before merging a folder that holds files: confirm in the answer, then merge: true', async () => {

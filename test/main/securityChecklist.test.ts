@@ -96,6 +96,12 @@ describe('Electron security checklist', () => {
     expect(handlers.length).toBeGreaterThan(0);
     for (const handler of handlers) expect(handler).toMatch(/assertTrustedSender\(event\);$/);
     expect(ipc).toContain('event.senderFrame?.url');
+    // Every channel the preload invokes has a checked handler.
+    for (const channel of ['getStatus', 'run', 'getSettings', 'previewIgnore']) expect(ipc).toContain(`ipcMain.handle(IpcChannels.${channel},`);
+    // Commands are validated against the shared contract before anything runs.
+    expect(source('src/main/commandRunner.ts')).toContain('if (!isStratusCommand(command)) return');
+    // electron-store's own listener (which checks no sender) is removed.
+    expect(source('src/main/settings/ElectronSettingsStore.ts')).toContain('ipcMain.removeAllListeners(ELECTRON_STORE_CHANNEL)');
   });
 
   it('19: the packaged binary has its fuses set', () => {

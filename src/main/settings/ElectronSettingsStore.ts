@@ -4,10 +4,12 @@
  * schema, defaults and rules; SettingsStore.ts the behaviour). A file the
  * schema rejects (edited by hand) is not fatal: it is moved aside to
  * `settings.invalid-<time>.json`, and its valid values are carried over by
- * `readSettings`, which drops only the broken ones.
+ * `readSettings`, which drops only the broken ones. electron-store's own IPC
+ * listener (for stores in renderers) is removed: none of ours has one.
  */
 import { readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import { ipcMain } from 'electron';
 import Store, { type Schema } from 'electron-store';
 import type { Logger } from '../../engine/logger.js';
 import { readSettings, settingsRecord, SETTINGS_SCHEMA } from './appSettings.js';
@@ -15,8 +17,14 @@ import { SettingsStore, type SettingsBackend } from './SettingsStore.js';
 
 const NAME = 'settings';
 
+/** electron-store's channel for stores in renderers (it answers any sender with the userData path). */
+const ELECTRON_STORE_CHANNEL = 'electron-store-get-data';
+
 function openStore(userDataDir: string): Store {
-  return new Store({ name: NAME, cwd: userDataDir, schema: SETTINGS_SCHEMA as unknown as Schema<Record<string, unknown>>, clearInvalidConfig: false });
+  const store = new Store({ name: NAME, cwd: userDataDir, schema: SETTINGS_SCHEMA as unknown as Schema<Record<string, unknown>>, clearInvalidConfig: false });
+  // No renderer uses a store (settings reach the page through StratusApi only): an IPC listener that checks no sender has no place here.
+  ipcMain.removeAllListeners(ELECTRON_STORE_CHANNEL);
+  return store;
 }
 
 export function createElectronSettingsStore(userDataDir: string, log?: Logger): SettingsStore {
