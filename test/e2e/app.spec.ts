@@ -93,7 +93,7 @@ describe.skipIf(binary === undefined)('Stratus desktop app (Electron)', () => {
     });
 
     afterAll(async () => {
-      await launched?.app.close();
+      await launched?.app.close().catch(() => undefined);
     });
 
     it('opens the status window on the app protocol, saying where a config file goes', async () => {
@@ -169,7 +169,7 @@ describe.skipIf(binary === undefined)('Stratus desktop app (Electron)', () => {
     }, 120_000);
 
     afterAll(async () => {
-      await launched?.app.close();
+      await launched?.app.close().catch(() => undefined);
       await world?.dispose();
     });
 
@@ -242,7 +242,7 @@ describe.skipIf(binary === undefined)('Stratus desktop app (Electron)', () => {
     }, 120_000);
 
     afterAll(async () => {
-      await launched?.app.close();
+      await launched?.app.close().catch(() => undefined);
       await world?.dispose();
     });
 
