@@ -7,29 +7,18 @@
  */
 import { access, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StratusError } from '../../../src/core/StratusError.js';
 import type { RemoteStore } from '../../../src/engine/ports.js';
 import type { CompletedItem, StartedItem } from '../../../src/engine/SyncResult.js';
 import type { EnginePhase } from '../../../src/engine/SyncEngine.js';
 import type { AttentionItem } from '../../../src/shared/StratusApi.js';
-import { startBackend, type S3Backend } from '../../support/s3Backends.js';
-import { startEngineWorld, type EngineClient, type EngineWorld } from '../scenarios/engineWorld.js';
+import { sandboxWorldPerTest } from '../../support/sandboxWorld.js';
+import { type EngineClient, type EngineWorld } from '../scenarios/engineWorld.js';
 
-let backend: S3Backend;
 let world: EngineWorld;
-
-beforeAll(async () => {
-  backend = await startBackend('sandbox');
-});
-afterAll(async () => {
-  await backend.dispose();
-});
-beforeEach(async () => {
-  world = await startEngineWorld(backend);
-});
-afterEach(async () => {
-  await world.dispose();
+sandboxWorldPerTest((_backend, w) => {
+  world = w;
 });
 
 /** A store that fails uploads of keys ending in `name` with `error`, and forwards everything else. */

@@ -4,24 +4,13 @@
  * shown (a larger delete stops again with the new numbers), once; `restore`
  * makes the next run copy the files back instead, deleting nothing.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startBackend, type S3Backend } from '../../support/s3Backends.js';
-import { startEngineWorld, type EngineClient, type EngineWorld } from '../scenarios/engineWorld.js';
+import { describe, expect, it } from 'vitest';
+import { sandboxWorldPerTest } from '../../support/sandboxWorld.js';
+import { type EngineClient, type EngineWorld } from '../scenarios/engineWorld.js';
 
-let backend: S3Backend;
 let world: EngineWorld;
-
-beforeAll(async () => {
-  backend = await startBackend('sandbox');
-});
-afterAll(async () => {
-  await backend.dispose();
-});
-beforeEach(async () => {
-  world = await startEngineWorld(backend);
-});
-afterEach(async () => {
-  await world.dispose();
+sandboxWorldPerTest((_backend, w) => {
+  world = w;
 });
 
 const name = (i: number): string => `f${String(i).padStart(2, '0')}.txt`;

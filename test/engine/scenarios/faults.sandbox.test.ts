@@ -10,13 +10,14 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetObjectCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { S3RemoteStore } from '../../../src/engine/remote/S3RemoteStore.js';
 import { refreshCredentialsOnExpiry, selfCachingProvider } from '../../../src/engine/remote/credentialRefresh.js';
 import type { SyncResult } from '../../../src/engine/SyncResult.js';
 import { pseudoRandomBytes } from '../../sandbox/s3/helpers.js';
-import { startBackend, type S3Backend } from '../../support/s3Backends.js';
-import { startEngineWorld, type EngineClient, type EngineWorld } from './engineWorld.js';
+import type { S3Backend } from '../../support/s3Backends.js';
+import { sandboxWorldPerTest } from '../../support/sandboxWorld.js';
+import { type EngineClient, type EngineWorld } from './engineWorld.js';
 
 const MiB = 1024 * 1024;
 /** Small thresholds so a few MiB take the multipart and resumable paths. */
@@ -28,20 +29,10 @@ function md5(data: Buffer): string {
 
 let backend: S3Backend;
 let world: EngineWorld;
-
-beforeAll(async () => {
-  backend = await startBackend('sandbox');
-});
-afterAll(async () => {
-  await backend.dispose();
-});
-beforeEach(async () => {
-  world = await startEngineWorld(backend);
-});
-afterEach(async () => {
-  backend.faults?.clear();
-  await world.dispose();
-});
+sandboxWorldPerTest((b, w) => {
+  backend = b;
+  world = w;
+}, (b) => b.faults?.clear());
 
 /** A store for `world`'s prefix with small multipart thresholds, on a client with `config`. */
 function smallPartStore(config: ConstructorParameters<typeof S3Client>[0] = {}): S3RemoteStore {

@@ -6,12 +6,13 @@
  */
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HeadMarker } from '../../../src/engine/watch/HeadMarker.js';
 import { ContinuousSync, type ContinuousSyncOptions } from '../../../src/engine/watch/ContinuousSync.js';
 import type { CompletedRun } from '../../../src/engine/watch/SyncScheduler.js';
-import { startBackend, type S3Backend } from '../../support/s3Backends.js';
-import { startEngineWorld, type EngineClient, type EngineWorld } from '../scenarios/engineWorld.js';
+import type { S3Backend } from '../../support/s3Backends.js';
+import { sandboxWorldPerTest } from '../../support/sandboxWorld.js';
+import { type EngineClient, type EngineWorld } from '../scenarios/engineWorld.js';
 import { until } from '../../support/until.js';
 
 
@@ -19,19 +20,11 @@ import { until } from '../../support/until.js';
 let backend: S3Backend;
 let world: EngineWorld;
 const running: ContinuousSync[] = [];
-
-beforeAll(async () => {
-  backend = await startBackend('sandbox');
-});
-afterAll(async () => {
-  await backend.dispose();
-});
-beforeEach(async () => {
-  world = await startEngineWorld(backend);
-});
-afterEach(async () => {
+sandboxWorldPerTest((b, w) => {
+  backend = b;
+  world = w;
+}, async () => {
   for (const cs of running.splice(0)) await cs.dispose();
-  await world.dispose();
 });
 
 interface Watching {
