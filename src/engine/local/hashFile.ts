@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants, createReadStream, lstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
+import { md5FileWithParts, PART_HASHED_MIN_BYTES } from '../hash/partHashes.js';
 import { fastCallsEnabled, timedSync } from './fastFs.js';
 import { errnoCode } from './fsErrors.js';
 
@@ -71,11 +72,14 @@ export function hasIdentity(a: FileIdentity, stats: Stats): boolean {
 }
 
 /**
- * Hex MD5 of a file's content, read in chunks of at most 1 MiB. Throws the fs
- * error, or the signal's reason on abort.
+ * Hex MD5 of a file's content, read in chunks of at most 1 MiB (a file of
+ * PART_HASHED_MIN_BYTES or more: in part-sized pieces on the hash workers, see
+ * partHashes.ts). Throws the fs error, or the signal's reason on abort.
  * @param sizeHint expected size: a small file gets a buffer just big enough (min 64 KiB), not 1 MiB.
  */
 export async function md5File(absPath: string, signal?: AbortSignal, sizeHint = HASH_CHUNK_BYTES): Promise<string> {
+  // A file the upload will send in resumable parts: hashed on the hash workers, whole and per part (partHashes.ts).
+  if (sizeHint >= PART_HASHED_MIN_BYTES) return md5FileWithParts(absPath, sizeHint, signal);
   const hash = createHash('md5');
   const highWaterMark = Math.min(HASH_CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, sizeHint + 1));
   const stream = createReadStream(absPath, { highWaterMark });

@@ -9,12 +9,14 @@
  *    the file held other bytes than the engine's MD5 — so the upload fails
  *    before CompleteMultipartUpload is ever sent.
  *  - receiveToFile: writes a response body into a new file (O_EXCL, 0600),
- *    counting and hashing as it goes, and fsyncs before resolving.
+ *    counting and hashing it (on a hash worker) as it goes, and fsyncs before
+ *    resolving.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { pipeline as pipelineCallback, Readable, Transform, type TransformCallback } from 'node:stream';
+import { hashPool, SharedBufferPool } from '../hash/hashPool.js';
 
 /** Thrown by verifiedFileStream when the file no longer matches what the engine hashed. */
 export class FileContentChangedError extends Error {
@@ -82,28 +84,18 @@ export interface ReceiveResult {
   readonly md5: string;
 }
 
-/** Bytes gathered from the body before they go to the disk in one writev. */
+/** Bytes gathered from the body (copied into one shared buffer) before they go to the disk in one write. */
 const WRITE_BATCH_BYTES = 1024 * 1024;
-/** Received but not yet written bytes at which reading pauses until the write in flight is done. */
-const MAX_PENDING_BYTES = 8 * 1024 * 1024;
+/** Batches in flight (being written and hashed); reading pauses while all are out (at most 8 MiB held). */
+const MAX_BATCHES = 8;
 
-/** Writes all of `chunks` at the file's current position (writev may write less than asked). */
-async function writeAll(file: FileHandle, chunks: Buffer[]): Promise<void> {
-  let rest = chunks;
-  while (rest.length > 0) {
-    const { bytesWritten } = await file.writev(rest);
-    let skip = bytesWritten;
-    const next: Buffer[] = [];
-    for (const chunk of rest) {
-      if (skip >= chunk.length) {
-        skip -= chunk.length;
-        continue;
-      }
-      next.push(skip > 0 ? chunk.subarray(skip) : chunk);
-      skip = 0;
-    }
-    if (bytesWritten === 0 && next.length > 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO', syscall: 'write' });
-    rest = next;
+/** Writes all of `data` at `position` (a write may write less than asked). */
+async function writeAllAt(file: FileHandle, data: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < data.length) {
+    const { bytesWritten } = await file.write(data, done, data.length - done, position + done);
+    if (bytesWritten === 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO', syscall: 'write' });
+    done += bytesWritten;
   }
 }
 
@@ -111,10 +103,12 @@ async function writeAll(file: FileHandle, chunks: Buffer[]): Promise<void> {
  * Streams `body` into the already-open `file` and fsyncs it. Does not close
  * or remove the file: the caller owns it (and removes it on failure).
  *
- * Chunks are hashed as they arrive and written in batches of about 1 MiB, one
- * batch in flight while the next is received and hashed (at most 8 MiB held).
- * Issue 4, scenario (b) down, 512 MiB: one awaited write per socket chunk
- * (tens of thousands) → a few hundred writevs overlapping the MD5.
+ * Chunks are copied into shared 1 MiB batches; each full batch is written at
+ * its offset and hashed on a hash worker (hashPool.ts) at the same time, while
+ * the next batch is received (at most 8 batches out). The MD5 stream gets the
+ * batches in order, so the digest is the MD5 of the bytes in body order: the
+ * same value as before, without the main thread's MD5 (issue 4, scenario (b)
+ * down, 512 MiB: the main thread's MD5 and the socket competed for one core).
  */
 export async function receiveToFile(
   body: Readable,
@@ -126,28 +120,34 @@ export async function receiveToFile(
     readonly pace?: (bytes: number, signal?: AbortSignal) => Promise<void>;
   },
 ): Promise<ReceiveResult> {
-  const hash = createHash('md5');
+  const hash = hashPool().md5Stream();
+  const batches = new SharedBufferPool(WRITE_BATCH_BYTES, MAX_BATCHES);
+  const out = new Set<Promise<void>>();
+  let failure: { readonly error: unknown } | undefined;
   let bytes = 0;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  /** The one write in flight (batches are written strictly one after another, in order). */
-  let inFlight: Promise<void> | undefined;
-  let writing = false;
-  let writeError: { readonly error: unknown } | undefined;
-  const flush = (): void => {
-    const batch = pending;
-    pending = [];
-    pendingBytes = 0;
-    writing = true;
-    inFlight = writeAll(file, batch).then(
-      () => {
-        writing = false;
-      },
+  /** The batch being filled, and how much of it is. */
+  let batch: Buffer | undefined;
+  let filled = 0;
+  /** File offset of the batch being filled. */
+  let batchAt = 0;
+  const dispatch = (): void => {
+    const full = batch;
+    if (full === undefined || filled === 0) return;
+    const data = full.subarray(0, filled);
+    // Both read the batch; it is reused only once both are done with it.
+    const job: Promise<void> = Promise.all([writeAllAt(file, data, batchAt), hash.update(data)]).then(
+      () => undefined,
       (error: unknown) => {
-        writing = false;
-        writeError ??= { error };
+        failure ??= { error };
       },
-    );
+    ).finally(() => {
+      out.delete(job);
+      batches.give(full);
+    });
+    out.add(job);
+    batchAt += filled;
+    batch = undefined;
+    filled = 0;
   };
   // Aborting destroys the body, which ends the loop below with an AbortError.
   const onAbort = (): void => {
@@ -157,28 +157,37 @@ export async function receiveToFile(
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
-      if (writeError !== undefined) throw writeError.error;
-      hash.update(chunk);
-      pending.push(chunk);
-      pendingBytes += chunk.length;
+      if (failure !== undefined) throw failure.error;
+      let from = 0;
+      while (from < chunk.length) {
+        // Backpressure: with every batch out, wait (the body is not read meanwhile) for one to come back.
+        batch ??= await batches.take();
+        const n = Math.min(chunk.length - from, batch.length - filled);
+        chunk.copy(batch, filled, from, from + n);
+        filled += n;
+        from += n;
+        if (filled === batch.length) dispatch();
+      }
       bytes += chunk.length;
       options.onBytes?.(bytes);
       if (options.pace !== undefined) await options.pace(chunk.length, options.signal);
-      if (pendingBytes >= WRITE_BATCH_BYTES) {
-        // Backpressure: while a write runs, keep receiving until MAX_PENDING_BYTES, then wait for it.
-        if (writing && pendingBytes >= MAX_PENDING_BYTES) await inFlight;
-        if (!writing) flush();
-      }
     }
-    await inFlight;
-    if (pendingBytes > 0 && writeError === undefined) flush();
+    if (failure === undefined) dispatch();
+  } catch (err) {
+    hash.drop();
+    throw err;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
+    if (batch !== undefined) batches.give(batch);
     // The caller closes (and may remove) the file next: no write may still be running then.
-    await inFlight;
+    await Promise.all(out);
   }
-  if (writeError !== undefined) throw writeError.error;
+  if (failure !== undefined) {
+    hash.drop();
+    throw failure.error;
+  }
+  const md5 = (await hash.digest()).toString('hex');
   // The caller renames the file into place next: its bytes must be on disk first (SCENARIOS 32/33).
   await file.sync();
-  return { bytes, md5: hash.digest('hex') };
+  return { bytes, md5 };
 }

@@ -39,6 +39,8 @@ import {
   ListMultipartUploadsCommand, ListPartsCommand, UploadPartCommand, type ListPartsCommandOutput,
 } from '@aws-sdk/client-s3';
 import { isPlainMd5Etag, unquoteEtag } from '../../core/model.js';
+import { hashPool, SharedBufferPool, type Digests, type HashAlgorithm } from '../hash/hashPool.js';
+import { scannedPartMd5s } from '../hash/partHashes.js';
 import { isStratusError } from '../../core/StratusError.js';
 import type { Logger } from '../logger.js';
 import type { MultipartJournal, MultipartUploadRecord, UploadedPart, UploadRequest } from '../ports.js';
@@ -218,12 +220,108 @@ interface SentParts {
   readonly skipped: number;
 }
 
-/** Reads the file once, in order; skips the parts the server holds, sends the rest `queueSize` at a time. */
+/** What each part sent carries besides its Content-MD5 (decided once per upload, see partHashes). */
+interface PartHashPlan {
+  readonly algorithms: readonly HashAlgorithm[];
+  /** The SDK would add a CRC32 per part (checksum mode WHEN_SUPPORTED): it is computed with the MD5 instead. */
+  readonly crc32: boolean;
+}
+
+/**
+ * The hashes each part needs, all computed in one pass on a hash worker
+ * (src/engine/hash/hashPool.ts) instead of by the SDK on the main thread:
+ *  - MD5: Content-MD5, verified by the server (and compared with a held part's ETag);
+ *  - SHA-256: the SigV4 payload hash. The SDK signs the payload of a buffer body over http
+ *    and https alike; we hand it the same value in `x-amz-content-sha256`, which its
+ *    signer takes as is (the signature still covers the payload, so nothing is weakened);
+ *  - CRC32: sent exactly when the SDK would have added it itself (its checksum mode is
+ *    WHEN_SUPPORTED, not switched off for a server that refuses checksums, see
+ *    EndpointCapabilities.setRequestChecksumMode), so the requests are the same as before.
+ */
+async function partHashes(target: ResumableTarget): Promise<PartHashPlan> {
+  const mode = await target.client.config.requestChecksumCalculation();
+  const crc = mode === 'WHEN_SUPPORTED';
+  return { algorithms: crc ? ['md5', 'sha256', 'crc32'] : ['md5', 'sha256'], crc32: crc };
+}
+
+/**
+ * Lets parts go out in part order, at most `limit` at a time, although their
+ * hashes (on the workers) may finish in any order: part n enters after part
+ * n - 1 entered or passed (skipped). `open` lets everyone through (after a
+ * failure nobody may wait for a part that will never come).
+ */
+class PartGate {
+  private next = 1;
+  private active = 0;
+  private opened = false;
+  private waiters: (() => void)[] = [];
+  constructor(private readonly limit: number) {}
+
+  private async turn(n: number, slot: boolean): Promise<void> {
+    while (!this.opened && !(this.next === n && (!slot || this.active < this.limit))) {
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+    if (this.opened) return;
+    this.next += 1;
+    if (slot) this.active += 1;
+    this.wake();
+  }
+
+  /** Waits for part n's turn and a free slot; call `leave` when its request is done. */
+  enter(n: number): Promise<void> {
+    return this.turn(n, true);
+  }
+
+  /** Part n goes without a request (held by the server): the next part may enter. */
+  pass(n: number): Promise<void> {
+    return this.turn(n, false);
+  }
+
+  leave(): void {
+    this.active -= 1;
+    this.wake();
+  }
+
+  open(): void {
+    this.opened = true;
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+/**
+ * Reads the file once, in order, into a few reused shared buffers; skips the
+ * parts the server holds and sends the rest, at most `queueSize` at a time.
+ *
+ * The hashing runs on the hash workers (issue 4, scenario (b)) while the main
+ * thread reads the next part and sends the previous ones. What proves that the
+ * bytes sent are the version the engine scanned (`request.md5`), one of:
+ *  - the scan's part MD5s (partHashes.ts: computed in the same pass over the same
+ *    bytes as `request.md5`): each part's MD5, computed here anyway for its
+ *    Content-MD5, must equal the scan's, checked before the part is sent. All
+ *    parts equal means the same bytes as the scan's, whose MD5 is `request.md5`,
+ *    so a second whole-file MD5 would only recompute that value;
+ *  - otherwise (no record: the MD5 came from the journal's hash cache, another
+ *    part size, a new process), the whole-file MD5, on one worker fed the parts
+ *    in file order, must equal `request.md5` before Complete.
+ * And each part goes with its Content-MD5, which the server checks.
+ * Memory: `queueSize + 1` part buffers, as before.
+ */
 async function sendParts(
   target: ResumableTarget, request: UploadRequest, uploadId: string, partSize: number, partCount: number, held: ReadonlyMap<number, UploadedPart>,
 ): Promise<SentParts> {
   const parts = new Map<number, string>();
-  const whole = createHash('md5');
+  const hashes = hashPool();
+  const plan = await partHashes(target);
+  const scanned = scannedPartMd5s(request.filePath, request.size, request.md5, partSize);
+  const whole = scanned?.length === partCount ? undefined : hashes.md5Stream();
+  const buffers = new SharedBufferPool(Math.min(partSize, Math.max(1, request.size)), target.queueSize + 1);
+  const sending = new PartGate(target.queueSize);
   const inFlight = new Set<Promise<void>>();
   let failure: { error: unknown } | undefined;
   let sent = 0;
@@ -234,48 +332,95 @@ async function sendParts(
     request.onProgress?.(bytesDone);
   };
 
+  /** Hashes part `n` (already read into `buffer`), then skips or sends it; gives the buffer back when both hashes are done with it. */
+  const handle = async (n: number, buffer: Buffer, body: Buffer, wholeDone: Promise<void>): Promise<void> => {
+    try {
+      const have = held.get(n);
+      const digests = await hashes.digest(body, have === undefined ? plan.algorithms : ['md5']);
+      const md5 = digests.md5;
+      if (md5 === undefined) throw new Error('the hash worker returned no MD5');
+      const expected = scanned?.[n - 1];
+      if (whole === undefined && (expected === undefined || !expected.equals(md5))) {
+        throw new FileContentChangedError(`part ${n} differs from the scanned content`);
+      }
+      // A held part is trusted when its size fits and, where its ETag is an MD5 (no SSE-KMS), it is these very bytes.
+      if (have !== undefined && have.size === body.length && (!isPlainMd5Etag(have.etag) || have.etag === md5.toString('hex'))) {
+        await sending.pass(n);
+        parts.set(n, have.etag);
+        skipped += 1;
+        progress(body.length);
+        return;
+      }
+      const full = have === undefined ? digests : await hashes.digest(body, plan.algorithms);
+      await sending.enter(n);
+      try {
+        if (failure !== undefined) return;
+        const etag = await sendPart(target, request, uploadId, n, body, md5, full, plan);
+        parts.set(n, etag);
+        sent += 1;
+        progress(body.length);
+      } finally {
+        sending.leave();
+      }
+    } catch (error) {
+      failure ??= { error };
+      sending.open();
+    } finally {
+      // The whole-file hash may still be reading these bytes: the buffer is reused only after it is done.
+      await wholeDone.catch((error: unknown) => {
+        failure ??= { error };
+        sending.open();
+      });
+      buffers.give(buffer);
+    }
+  };
+
   const file = await openForUpload(request);
   try {
     for (let n = 1; n <= partCount && failure === undefined; n += 1) {
       request.signal?.throwIfAborted();
       const offset = (n - 1) * partSize;
       const length = Math.min(partSize, request.size - offset);
-      const body = await readExactly(file, offset, length);
-      whole.update(body);
-      const md5 = createHash('md5').update(body).digest();
-      const have = held.get(n);
-      // A held part is trusted when its size fits and, where its ETag is an MD5 (no SSE-KMS), it is these very bytes.
-      if (have !== undefined && have.size === length && (!isPlainMd5Etag(have.etag) || have.etag === md5.toString('hex'))) {
-        parts.set(n, have.etag);
-        skipped += 1;
-        progress(length);
-        continue;
+      const buffer = await buffers.take();
+      let body: Buffer;
+      try {
+        body = await readExactly(file, buffer, offset, length);
+      } catch (err) {
+        buffers.give(buffer);
+        throw err;
       }
-      while (inFlight.size >= target.queueSize) await Promise.race(inFlight);
-      if (failure !== undefined) break;
-      const job: Promise<void> = sendPart(target, request, uploadId, n, body, md5).then((etag) => {
-        parts.set(n, etag);
-        sent += 1;
-        progress(length);
-      }, (error: unknown) => {
-        failure ??= { error };
-      }).finally(() => inFlight.delete(job));
+      if (failure !== undefined) {
+        buffers.give(buffer);
+        break;
+      }
+      // Updates are given in file order; the stream's worker hashes them in that order.
+      const wholeDone = whole === undefined ? Promise.resolve() : whole.update(body);
+      const job: Promise<void> = handle(n, buffer, body, wholeDone).finally(() => inFlight.delete(job));
       inFlight.add(job);
     }
   } catch (err) {
     failure ??= { error: err };
   } finally {
+    if (failure !== undefined) sending.open();
     await Promise.all(inFlight);
     await file.close().catch(() => undefined);
   }
-  if (failure !== undefined) throw failure.error;
-  if (whole.digest('hex') !== request.md5) throw new FileContentChangedError('content MD5 differs from the scanned one');
+  if (failure !== undefined) {
+    whole?.drop();
+    throw failure.error;
+  }
+  if (whole !== undefined && (await whole.digest()).toString('hex') !== request.md5) {
+    throw new FileContentChangedError('content MD5 differs from the scanned one');
+  }
   return { parts, sent, skipped };
 }
 
-async function sendPart(target: ResumableTarget, request: UploadRequest, uploadId: string, partNumber: number, body: Buffer, md5: Buffer): Promise<string> {
+async function sendPart(
+  target: ResumableTarget, request: UploadRequest, uploadId: string, partNumber: number, body: Buffer, md5: Buffer,
+  digests: Digests, plan: PartHashPlan,
+): Promise<string> {
   await target.pace?.(body.length, request.signal);
-  const out = await target.client.send(new UploadPartCommand({
+  const command = new UploadPartCommand({
     Bucket: target.bucket,
     Key: request.key,
     UploadId: uploadId,
@@ -284,12 +429,36 @@ async function sendPart(target: ResumableTarget, request: UploadRequest, uploadI
     ContentLength: body.length,
     // The server refuses a part damaged on the way (BadDigest); the SDK then retries it.
     ContentMD5: md5.toString('base64'),
-  }), sendOptions(request.signal));
+    ...(plan.crc32 && digests.crc32 !== undefined ? { ChecksumCRC32: crc32Base64(digests.crc32) } : {}),
+  });
+  if (digests.sha256 !== undefined) withPayloadHash(command, digests.sha256.toString('hex'));
+  const out = await target.client.send(command, sendOptions(request.signal));
   const etag = unquoteEtag(out.ETag ?? '');
   if (etag === '') throw new Error(`UploadPart ${partNumber} returned no ETag`);
   // Committed before the part counts as done: a kill after this line does not send the part again.
   await target.journal.putMultipartPart(request.key, uploadId, { partNumber, etag, size: body.length });
   return etag;
+}
+
+/** S3's spelling of a CRC32: the 4 bytes, big-endian, in base64. */
+function crc32Base64(value: number): string {
+  const bytes = Buffer.alloc(4);
+  bytes.writeUInt32BE(value >>> 0, 0);
+  return bytes.toString('base64');
+}
+
+/**
+ * Gives the SigV4 signer the payload's SHA-256, computed on a hash worker: the
+ * signer uses an `x-amz-content-sha256` header it finds instead of hashing the
+ * body on the main thread (@smithy/signature-v4 getPayloadHash). Added at the
+ * build step, so it is in place before signing and on every retry.
+ */
+function withPayloadHash(command: UploadPartCommand, sha256Hex: string): void {
+  command.middlewareStack.add((next) => async (args) => {
+    const request = args.request as { headers?: Record<string, string> };
+    if (request.headers !== undefined) request.headers['x-amz-content-sha256'] = sha256Hex;
+    return next(args);
+  }, { step: 'build', name: 'stratusPayloadSha256', override: true });
 }
 
 async function complete(
@@ -343,8 +512,9 @@ async function openForUpload(request: UploadRequest): Promise<FileHandle> {
   }
 }
 
-async function readExactly(file: FileHandle, offset: number, length: number): Promise<Buffer> {
-  const data = Buffer.allocUnsafe(length);
+/** Reads `length` bytes at `offset` into the start of `into`; returns that view. */
+async function readExactly(file: FileHandle, into: Buffer, offset: number, length: number): Promise<Buffer> {
+  const data = into.subarray(0, length);
   let done = 0;
   while (done < length) {
     const { bytesRead } = await file.read(data, done, length - done, offset + done);

@@ -5,14 +5,17 @@
  * resumes with ListParts and sends only the missing parts; a changed file, a
  * lost upload or a vanished file start afresh and leave no open upload behind;
  * a Complete whose answer was lost is recognised; stale uploads are cleaned.
+ * With the scan's part MD5s (partHashes.ts) the upload proves part by part that
+ * it sends the scanned bytes, and a part changed since the scan is never sent.
  */
-import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AbortMultipartUploadCommand, CreateMultipartUploadCommand, ListMultipartUploadsCommand, type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { DEFAULT_PART_SIZE, forgetPartMd5s, md5FileWithParts, scannedPartMd5s } from '../../../src/engine/hash/partHashes.js';
 import { SqliteJournal } from '../../../src/engine/journal/SqliteJournal.js';
 import type { RemoteCache } from '../../../src/engine/ports.js';
 import type { S3RemoteStore } from '../../../src/engine/remote/S3RemoteStore.js';
@@ -183,6 +186,40 @@ describeEachBackend('S3RemoteStore resumable uploads', (getBackend) => {
     expect(creates).toBe(0);
     expect(etag).toBe(multipartEtag(data, PART).replace(/"/g, ''));
     expect(await fx.openUploads()).toBe(0);
+  });
+
+  it('with the scan\'s part MD5s: uploads the scanned file, and a part changed after the scan is refused before it is sent', async () => {
+    const part = DEFAULT_PART_SIZE;
+    const data = pseudoRandomBytes(2 * part + 3, 18);
+    const file = await fx.writeLocal('scanned.bin', data);
+    const key = `${fx.prefix}resume/scanned.bin`;
+    try {
+      // What the scan does for a large file: the whole-file MD5 and the part MD5s in one pass.
+      expect(await md5FileWithParts(file.filePath, file.size)).toBe(file.md5);
+      expect(scannedPartMd5s(file.filePath, file.size, file.md5, part)).toHaveLength(3);
+      const client = fx.client();
+      const { sent } = instrument(client);
+      const { etag } = await (await preparedStore(client, { partSize: part, queueSize: 2 })).upload({ key, ...file });
+      expect(sent.sort()).toEqual([1, 2, 3]);
+      expect(etag).toBe(multipartEtag(data, part).replace(/"/g, ''));
+
+      // One byte of part 2 changes in place after the scan, same size and mtime: the scan's MD5 is stale.
+      const changedKey = `${fx.prefix}resume/scanned-changed.bin`;
+      const handle = await open(file.filePath, 'r+');
+      await handle.write(Buffer.from([(data[part + 99] ?? 0) ^ 0xff]), 0, 1, part + 99);
+      await handle.close();
+      await utimes(file.filePath, new Date(), new Date(file.mtimeMs));
+      const second = fx.client();
+      const parts = instrument(second);
+      const err = await rejection((await preparedStore(second, { partSize: part, queueSize: 1 })).upload({ key: changedKey, ...file }));
+      expect(err.code).toBe('file-changed-during-upload');
+      expect(parts.sent).not.toContain(2);
+      expect(parts.sent).not.toContain(3);
+      expect(await journal.loadMultipartUpload(changedKey)).toBeUndefined();
+      expect(await fx.admin.send(new ListMultipartUploadsCommand({ Bucket: fx.bucket, Prefix: changedKey })).then((o) => o.Uploads ?? [])).toEqual([]);
+    } finally {
+      forgetPartMd5s();
+    }
   });
 
   it('a file that changes while its parts are read fails as file-changed and leaves no upload or record', async () => {
