@@ -1,6 +1,7 @@
 /**
- * The first-run flow, as a small pure state machine the app drives with
- * dialogs (FirstRunDialogs.ts) and tests drive with events:
+ * The first-run flow, as a small pure state machine that AppController
+ * drives with the renderer's commands (sign-in, choose-folder) and the
+ * engine's statuses, and shows through `StatusSnapshot.setup`:
  *
  *   sign-in ──signed-in──> choose-folder ──folder (missing or empty)──> first-sync ──check done──> done
  *     (cognito, no            │   ^                                      ^
@@ -207,22 +208,4 @@ export async function inspectFolder(folder: string, home: string): Promise<Folde
   if (!st.isDirectory()) return { kind: 'refused', reason: `${resolved} is a file, not a folder; choose a folder.` };
   const entries = (await readdir(resolved)).filter((name) => name !== '.stratus');
   return entries.length === 0 ? { kind: 'empty' } : { kind: 'non-empty', entries: entries.length };
-}
-
-/**
- * Runs the flow: `perform` carries out a state (a dialog, a sign-in, waiting
- * for a status) and answers with the event it led to, or undefined when the
- * user gave up (closed the dialog, chose Quit). Resolves with the last state.
- */
-export async function driveFirstRun(
-  start: FirstRunState, facts: () => FirstRunFacts, perform: (state: FirstRunState) => Promise<FirstRunEvent | undefined>,
-): Promise<FirstRunState> {
-  let state = start;
-  while (state.step !== 'done') {
-    const event = await perform(state);
-    if (event === undefined) return state;
-    state = firstRunNext(state, event, facts());
-  }
-  await perform(state);
-  return state;
 }

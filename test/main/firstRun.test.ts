@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  defaultFolder, driveFirstRun, folderDecision, firstRunNext, setupState, firstRunStart, firstSyncDone, firstSyncProgress, inspectFolder, mergeQuestion, TRAY_LINE,
-  type FirstRunEvent, type FirstRunFacts, type FirstRunState,
+  defaultFolder, folderDecision, firstRunNext, setupState, firstRunStart, firstSyncDone, firstSyncProgress, inspectFolder, mergeQuestion, TRAY_LINE,
+  type FirstRunFacts, type FirstRunState,
 } from '../../src/main/firstRun.js';
 import type { StatusSnapshot } from '../../src/shared/StratusApi.js';
 
@@ -100,25 +100,6 @@ describe('inspectFolder', () => {
     expect((await inspectFolder(join(dir, 'full', 'a.txt'), home)).kind).toBe('refused');
     expect(await inspectFolder(dir, dir)).toMatchObject({ kind: 'refused', reason: expect.stringMatching(/whole home folder/) as unknown as string });
     expect(await inspectFolder('/', home)).toMatchObject({ kind: 'refused' });
-  });
-});
-
-describe('driveFirstRun', () => {
-  it('performs each step and stops at done, or where the user gave up', async () => {
-    const seen: string[] = [];
-    const script: Record<string, FirstRunEvent | undefined> = {
-      'sign-in': { type: 'signed-in' },
-      'choose-folder': { type: 'folder-chosen', folder: '/f', inspection: { kind: 'empty' } },
-      'first-sync': { type: 'status', status: upToDate },
-    };
-    const end = await driveFirstRun({ step: 'sign-in' }, () => facts, (state) => {
-      seen.push(state.step);
-      return Promise.resolve(script[state.step]);
-    });
-    expect(seen).toEqual(['sign-in', 'choose-folder', 'first-sync', 'done']);
-    expect(end.step).toBe('done');
-    const quit = await driveFirstRun({ step: 'sign-in' }, () => facts, () => Promise.resolve(undefined));
-    expect(quit).toEqual({ step: 'sign-in' });
   });
 });
 
