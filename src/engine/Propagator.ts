@@ -100,6 +100,16 @@ function itemOf(a: Action): Omit<CompletedItem, 'failure'> | undefined {
   }
 }
 
+/** The user-visible items of a plan, in order (the header's "N of M" and what is still pending). */
+export function plannedItems(actions: readonly Action[]): string[] {
+  const paths: string[] = [];
+  for (const a of actions) {
+    const item = itemOf(a);
+    if (item !== undefined) paths.push(item.path);
+  }
+  return paths;
+}
+
 /** Bytes the actions move (the header's "bytes left" at the start of a run). */
 export function plannedBytes(actions: readonly Action[]): number {
   let bytes = 0;

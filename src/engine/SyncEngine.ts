@@ -37,7 +37,7 @@ import { scanLocal, type LocalScanResult } from './local/LocalScanner.js';
 import { createLoggerFactory, type Logger } from './logger.js';
 import { matchesMultipartEtag } from './multipartEtag.js';
 import type { BandwidthLimits, Journal, RemoteStore, RetryRecord } from './ports.js';
-import { plannedBytes, Propagator, type PropagateOutcome } from './Propagator.js';
+import { plannedBytes, plannedItems, Propagator, type PropagateOutcome } from './Propagator.js';
 import { SyncRootLock } from './SyncRootLock.js';
 import { describeCounts, type CompletedItem, type StartedItem, type SyncCounts, type SyncResult } from './SyncResult.js';
 
@@ -137,7 +137,16 @@ function describeLocation(l: SyncLocation): string {
  */
 export type EnginePhase =
   | { readonly phase: 'discovering' }
-  | { readonly phase: 'transferring'; readonly actions: number; readonly bytes?: number };
+  | {
+      readonly phase: 'transferring';
+      /** Plan actions, bookkeeping included. */
+      readonly actions: number;
+      /** Bytes the transfers move. */
+      readonly bytes?: number;
+      /** User-visible items (what Activity will list), and the first 50 of their paths in plan order. */
+      readonly items?: number;
+      readonly upcoming?: readonly string[];
+    };
 
 export class SyncEngine {
   private running: Promise<unknown> = Promise.resolve();
@@ -417,7 +426,8 @@ export class SyncEngine {
         ...(remoteUsage === undefined ? {} : { remoteUsage }), durationMs: Date.now() - started,
       };
     }
-    this.phaseEmitter.fire({ phase: 'transferring', actions: plan.actions.length, bytes: plannedBytes(plan.actions) });
+    const items = plannedItems(plan.actions);
+    this.phaseEmitter.fire({ phase: 'transferring', actions: plan.actions.length, bytes: plannedBytes(plan.actions), items: items.length, upcoming: items.slice(0, 50) });
     const conflicts: ConflictRecord[] = [];
     const propagator = new Propagator({
       root: this.root,

@@ -35,10 +35,14 @@ export function renderProgress(doc: Document, status: StatusSnapshot): void {
   if (p === undefined) return;
   const { moving, counts } = describeProgress(p);
   const bar = el(doc, 'progress', { attrs: { max: String(Math.max(1, p.total)), value: String(p.done), 'aria-label': 'Items done in this sync' } });
+  const next = p.next ?? [];
+  const waiting = p.total - p.done - p.current.length;
+  const pending = next.length === 0 ? [] : [el(doc, 'p', { className: 'progress-next', text: `Next: ${next.map(baseName).join(', ')}${waiting > next.length ? ` and ${waiting - next.length} more` : ''}` })];
   section.replaceChildren(
     el(doc, 'p', { className: 'progress-moving', text: moving }),
     bar,
     el(doc, 'p', { className: 'progress-counts', text: counts }),
+    ...pending,
   );
 }
 

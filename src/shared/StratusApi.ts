@@ -127,6 +127,8 @@ export interface TransferProgress {
   readonly etaSeconds?: number;
   /** Paths being transferred right now (at most 8). */
   readonly current: readonly string[];
+  /** Paths still pending in this run, next first (at most 8). */
+  readonly next?: readonly string[];
 }
 
 /** Where the files go (the Account screen). No secrets. */

@@ -70,7 +70,8 @@ function isDeleteRail(value: unknown): boolean {
 function isTransferProgress(value: unknown): boolean {
   return (
     isRecord(value) && isCount(value['done']) && isCount(value['total']) && isCount(value['bytesLeft']) &&
-    optionalNumber(value, 'bytesPerSecond') && optionalNumber(value, 'etaSeconds') && isStringList(value['current'], 8)
+    optionalNumber(value, 'bytesPerSecond') && optionalNumber(value, 'etaSeconds') && isStringList(value['current'], 8) &&
+    (value['next'] === undefined || isStringList(value['next'], 8))
   );
 }
 

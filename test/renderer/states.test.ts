@@ -76,7 +76,7 @@ const STATES: Readonly<Record<SyncState, StatusSnapshot>> = {
   'up-to-date': { ...base, sync: 'up-to-date' },
   syncing: {
     ...base, sync: 'syncing',
-    progress: { done: 12, total: 40, bytesLeft: 125_829_120, bytesPerSecond: 5_452_595, etaSeconds: 24, current: ['Video/launch.mp4', 'Reports/Q4.xlsx', 'notes.md'] },
+    progress: { done: 12, total: 40, bytesLeft: 125_829_120, bytesPerSecond: 5_452_595, etaSeconds: 24, current: ['Video/launch.mp4', 'Reports/Q4.xlsx', 'notes.md'], next: ['Photos/beach.jpg', 'Photos/dunes.jpg'] },
   },
   paused: { ...base, sync: 'paused', pausedUntil: at(14, 32) },
   offline: { ...base, sync: 'offline' },
@@ -122,6 +122,7 @@ describe('panels', () => {
     expect(await page.textContent('.progress-moving')).toBe('launch.mp4 and 2 more');
     expect(await page.textContent('.progress-counts')).toBe('12 of 40 items · 120 MiB left · 5.2 MiB/s · less than a minute left');
     expect(await page.getAttribute('#progress progress', 'value')).toBe('12');
+    expect(await page.textContent('.progress-next')).toBe('Next: beach.jpg, dunes.jpg and 23 more');
     await page.close();
   });
 

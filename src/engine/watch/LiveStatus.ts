@@ -102,6 +102,9 @@ interface RunProgress {
   done: number;
   bytesDone: number;
   readonly inFlight: Map<string, number>;
+  /** The plan's first item paths; those neither moving nor done are "still pending". */
+  readonly upcoming: readonly string[];
+  readonly finished: Set<string>;
 }
 
 export class LiveStatus implements Disposable {
@@ -205,9 +208,9 @@ export class LiveStatus implements Disposable {
   }
 
   private phaseChanged(phase: EnginePhase): void {
-    if (phase.phase === 'transferring' && phase.actions > 0) {
-      const totalBytes = (phase as { readonly bytes?: number }).bytes;
-      this.run = { total: phase.actions, totalBytes, startedAt: this.now().getTime(), done: 0, bytesDone: 0, inFlight: new Map() };
+    const total = phase.phase === 'transferring' ? (phase.items ?? phase.actions) : 0;
+    if (phase.phase === 'transferring' && total > 0) {
+      this.run = { total, totalBytes: phase.bytes, startedAt: this.now().getTime(), done: 0, bytesDone: 0, inFlight: new Map(), upcoming: [...(phase.upcoming ?? [])], finished: new Set() };
       this.update('syncing', {});
     } else if (phase.phase === 'discovering') {
       this.run = undefined;
@@ -233,6 +236,7 @@ export class LiveStatus implements Disposable {
     if (this.run !== undefined) {
       const started = this.run.inFlight.get(item.path);
       this.run.inFlight.delete(item.path);
+      this.run.finished.add(item.path);
       this.run.done = Math.min(this.run.total, this.run.done + 1);
       if (item.failure === undefined) this.run.bytesDone += item.bytes ?? started ?? 0;
     }
@@ -255,6 +259,7 @@ export class LiveStatus implements Disposable {
         ...(rate === undefined ? {} : { bytesPerSecond: rate }),
         ...(eta === undefined ? {} : { etaSeconds: eta }),
         current: [...run.inFlight.keys()].slice(0, 8),
+        next: run.upcoming.filter((p) => !run.inFlight.has(p) && !run.finished.has(p)).slice(0, 8),
       };
       this.snapshot = { ...this.snapshot, progress };
     }

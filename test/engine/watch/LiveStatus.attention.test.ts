@@ -105,12 +105,12 @@ describe('LiveStatus attention, rail, progress', () => {
     vi.useFakeTimers();
     const w = world();
     w.state('syncing');
-    w.phase({ phase: 'transferring', actions: 4, bytes: 4000 });
+    w.phase({ phase: 'transferring', actions: 6, items: 4, bytes: 4000, upcoming: ['a.bin', 'b.bin', 'c.bin', 'd.bin'] });
     expect(w.live.current.progress).toBeUndefined();
     const before = w.seen.length;
     w.start({ path: 'a.bin', bytes: 1000 });
     w.start({ path: 'b.bin', bytes: 1000 });
-    expect(w.live.current.progress).toEqual({ done: 0, total: 4, bytesLeft: 4000, current: ['a.bin', 'b.bin'] });
+    expect(w.live.current.progress).toEqual({ done: 0, total: 4, bytesLeft: 4000, current: ['a.bin', 'b.bin'], next: ['c.bin', 'd.bin'] });
     w.tick(1000);
     w.item({ path: 'a.bin', activity: 'uploaded', bytes: 1000 });
     expect(w.live.current.progress).toMatchObject({ done: 1, bytesLeft: 3000, current: ['b.bin'] });
@@ -125,7 +125,7 @@ describe('LiveStatus attention, rail, progress', () => {
     expect(w.live.current.progress?.etaSeconds).toBeUndefined();
     w.tick(2500);
     w.start({ path: 'c.bin', bytes: 1000 });
-    expect(w.live.current.progress).toMatchObject({ bytesPerSecond: 400, etaSeconds: 5, current: ['c.bin'] });
+    expect(w.live.current.progress).toMatchObject({ bytesPerSecond: 400, etaSeconds: 5, current: ['c.bin'], next: ['d.bin'] });
     expect(isStatusSnapshot(w.live.current)).toBe(true);
     w.run(syncResult({ counts: { ...syncResult().counts, uploaded: 4 } }));
     expect(w.live.current.progress).toBeUndefined();
