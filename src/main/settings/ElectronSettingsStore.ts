@@ -7,7 +7,7 @@
  * `readSettings`, which drops only the broken ones. electron-store's own IPC
  * listener (for stores in renderers) is removed: none of ours has one.
  */
-import { readFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { ipcMain } from 'electron';
 import Store, { type Schema } from 'electron-store';
@@ -33,6 +33,8 @@ export function createElectronSettingsStore(userDataDir: string, log?: Logger): 
     store = openStore(userDataDir);
   } catch (err) {
     const file = join(userDataDir, `${NAME}.json`);
+    // Without a file the failure is not about its contents: nothing to move aside.
+    if (!existsSync(file)) throw err;
     let salvaged: Record<string, unknown> = {};
     try {
       salvaged = settingsRecord(readSettings(JSON.parse(readFileSync(file, 'utf8'))).settings);
