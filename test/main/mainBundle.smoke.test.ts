@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrayMenuItem } from '../../src/main/tray/trayMenuModel.js';
 import type { StatusSnapshot } from '../../src/shared/StratusApi.js';
 import { startCliSandbox, type CliSandbox } from '../cli/cliSandbox.js';
+import { CHROMIUM_PATH } from '../support/chromium.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 const bundle = process.env['STRATUS_MAIN_BUNDLE_DIR'] ?? join(repo, 'out/main');
@@ -42,13 +43,10 @@ else if (!fresh) console.log(`skipped: the main bundle at ${bundle} is older tha
 
 let world: CliSandbox;
 const steps = new Map<string, unknown>();
-let stderr = '';
 
-beforeAll(async () => {
-  if (!built) return;
-  world = await startCliSandbox('main-bundle');
-  const { info } = world.sandbox;
-  const dir = join(world.scratch, 'app');
+/** Copies the bundle next to a node_modules whose `electron` is the stand-in, and runs the driver in `mode`. */
+async function runDriver(mode: 'aws' | 'cognito', config: object, settings?: object): Promise<void> {
+  const dir = join(world.scratch, `app-${mode}`);
   // A node_modules like the repo's, but whose `electron` is the stand-in (--preserve-symlinks keeps it so for electron-store too).
   await mkdir(join(dir, 'node_modules', 'electron'), { recursive: true });
   for (const name of await readdir(join(repo, 'node_modules'))) {
@@ -58,13 +56,22 @@ beforeAll(async () => {
   await cp(join(import.meta.dirname, 'fakeElectron', 'electron.js'), join(dir, 'node_modules', 'electron', 'index.js'));
   await cp(bundle, join(dir, 'main'), { recursive: true });
   await cp(join(import.meta.dirname, 'fakeElectron', 'drive.mjs'), join(dir, 'drive.mjs'));
-  await writeFile(join(dir, 'stratus.json'), JSON.stringify({ version: 1, auth: 'aws', region: info.region, bucket: info.bucket, endpoint: info.s3Endpoint, forcePathStyle: true, prefix: 'bundle/' }));
+  await writeFile(join(dir, 'stratus.json'), JSON.stringify(config));
+  if (settings !== undefined) {
+    await mkdir(join(dir, 'userData'), { recursive: true });
+    await writeFile(join(dir, 'userData', 'settings.json'), JSON.stringify(settings));
+  }
+  const user = world.sandbox.info.users[0];
   const child = spawn(process.execPath, ['--preserve-symlinks', 'drive.mjs'], {
     cwd: dir,
-    env: { ...process.env, ...world.env, SMOKE_DIR: dir, STRATUS_CONFIG: join(dir, 'stratus.json'), STRATUS_TEST_HOOKS: '1' },
+    env: {
+      ...process.env, ...world.env, SMOKE_DIR: dir, SMOKE_MODE: mode, STRATUS_CONFIG: join(dir, 'stratus.json'), STRATUS_TEST_HOOKS: '1',
+      SMOKE_CHROMIUM: CHROMIUM_PATH, SMOKE_USER: user?.username ?? '', SMOKE_PASSWORD: user?.password ?? '',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
+  let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const code = await new Promise<number | null>((done) => child.once('exit', done));
@@ -75,7 +82,12 @@ beforeAll(async () => {
     }
   }
   if (code !== 0) throw new Error(`the app exited with ${code}: ${stderr.split('\n').filter((l) => !l.startsWith('{')).join('\n').slice(-2000)}`);
-}, 120_000);
+}
+
+beforeAll(async () => {
+  if (!built) return;
+  world = await startCliSandbox('main-bundle');
+});
 
 afterAll(async () => {
   await world?.dispose();
@@ -87,6 +99,11 @@ function step<T>(name: string): T {
 }
 
 describe.skipIf(!built)('the main bundle with a stand-in for Electron', () => {
+  beforeAll(async () => {
+    const { info } = world.sandbox;
+    await runDriver('aws', { version: 1, auth: 'aws', region: info.region, bucket: info.bucket, endpoint: info.s3Endpoint, forcePathStyle: true, prefix: 'bundle/' });
+  }, 120_000);
+
   it('starts on the first run: choose the folder, in the window and the tray', () => {
     expect(step<StatusSnapshot>('first-status')).toMatchObject({ auth: 'signed-in', sync: 'needs-attention', canOpenFiles: true, setup: { step: 'choose-folder' } });
     const tray = step<{ model: TrayMenuItem[]; tooltip: string }>('first-tray');
@@ -131,11 +148,46 @@ describe.skipIf(!built)('the main bundle with a stand-in for Electron', () => {
   it('ran the engine in a utilityProcess, restarted it for the new device name, told the user once, and quit after stopping it', () => {
     const log = step<unknown[][]>('log');
     expect(log.filter((e) => e[0] === 'fork')).toEqual([
-      ['fork', join(world.scratch, 'app', 'main', 'engineProcess.js'), 'Stratus sync engine'],
-      ['fork', join(world.scratch, 'app', 'main', 'engineProcess.js'), 'Stratus sync engine'],
+      ['fork', join(world.scratch, 'app-aws', 'main', 'engineProcess.js'), 'Stratus sync engine'],
+      ['fork', join(world.scratch, 'app-aws', 'main', 'engineProcess.js'), 'Stratus sync engine'],
     ]);
     expect(log.filter((e) => e[0] === 'notification').map((e) => e[1])).toEqual(['Stratus is set up']);
     expect(log.at(-1)).toEqual(['quit']);
     expect(step<number>('log-file')).toBeGreaterThan(0);
+  });
+});
+
+const hasChromium = existsSync(CHROMIUM_PATH);
+if (built && !hasChromium) console.log(`skipped (cognito part): no Chromium at ${CHROMIUM_PATH} to sign in with`);
+
+describe.skipIf(!built || !hasChromium)('the main bundle in cognito mode, signing in through the system browser', () => {
+  beforeAll(async () => {
+    const { info } = world.sandbox;
+    await runDriver('cognito', info.stratusConfig, { useSystemBrowser: true });
+  }, 180_000);
+
+  it('starts on Sign in, signs in through the hosted UI, and asks for the folder', () => {
+    expect(step<StatusSnapshot>('cognito-first-status')).toMatchObject({ auth: 'signed-out', sync: 'sign-in-required', setup: { step: 'sign-in' } });
+    expect(step('sign-in')).toEqual({ ok: true });
+    expect(step<StatusSnapshot>('signed-in-status')).toMatchObject({ auth: 'signed-in', setup: { step: 'choose-folder' } });
+  });
+
+  it('syncs under the identity\'s own prefix with the identity pool\'s credentials, which never reach the status', async () => {
+    const identityId = world.sandbox.identityIdFor(world.sandbox.info.users[0]?.username ?? '');
+    expect(identityId).toBeDefined();
+    const done = step<StatusSnapshot>('cognito-done-status');
+    expect(done).toMatchObject({ sync: 'up-to-date', auth: 'signed-in', canOpenFiles: true, location: { prefix: `${identityId}/`, identityId } });
+    const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+    const listed = await world.admin.send(new ListObjectsV2Command({ Bucket: world.sandbox.info.bucket, Prefix: `${identityId}/` }));
+    expect((listed.Contents ?? []).map((o) => o.Key)).toContain(`${identityId}/from-ada.txt`);
+    expect(JSON.stringify([...steps.values()])).not.toMatch(/secretAccessKey|sessionToken|refreshToken|idToken/i);
+  });
+
+  it('signs out: syncing stops, Sign in required, and the hosted UI\'s /logout is opened', () => {
+    expect(step('sign-out')).toEqual({ ok: true });
+    expect(step<StatusSnapshot>('signed-out-status')).toMatchObject({ auth: 'signed-out', sync: 'sign-in-required' });
+    const external = step<unknown[][]>('cognito-log').filter((e) => e[0] === 'external').map((e) => new URL(String(e[1])).pathname);
+    expect(external).toHaveLength(2);
+    expect(external[1]).toMatch(/\/logout$/);
   });
 });

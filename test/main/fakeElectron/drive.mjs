@@ -21,6 +21,11 @@ await until(() => hooks() !== undefined, 10_000, 'the app to compose');
 const trusted = { senderFrame: { url: 'stratus-app://app/index.html' } };
 const invoke = (channel, ...args) => electron.handlers.get(channel)(trusted, ...args);
 
+if (process.env.SMOKE_MODE === 'cognito') {
+  await cognito();
+  process.exit(0);
+}
+
 await until(() => hooks().status().setup?.step === 'choose-folder', 20_000, 'the choose-folder step');
 out('first-status', hooks().status());
 out('first-tray', { model: hooks().trayModel(), tooltip: electron.trays[0].tooltip });
@@ -54,3 +59,43 @@ await quit;
 out('log', electron.log.filter((entry) => entry[0] !== 'send'));
 out('log-file', readFileSync(join(dir, 'logs', 'stratus.log'), 'utf8').trim().split('\n').length);
 process.exit(0);
+
+/**
+ * Cognito mode, signing in "in the system browser" (the setting is on): the URL the app hands to
+ * shell.openExternal is opened in Chromium and the sandbox's hosted UI is filled in.
+ */
+async function cognito() {
+  await until(() => hooks().status().setup?.step === 'sign-in', 20_000, 'the sign-in step');
+  out('cognito-first-status', hooks().status());
+  const signedIn = invoke('stratus:run', { type: 'sign-in' });
+  await until(() => electron.log.some((e) => e[0] === 'external'), 20_000, 'the hosted UI address');
+  const url = electron.log.find((e) => e[0] === 'external')[1];
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: process.env.SMOKE_CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  try {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.locator('#username').fill(process.env.SMOKE_USER);
+    await page.locator('#password').fill(process.env.SMOKE_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Signed in to Stratus' }).waitFor();
+  } finally {
+    await browser.close();
+  }
+  out('sign-in', await signedIn);
+  out('signed-in-status', hooks().status());
+  const folder = join(dir, 'home', 'Stratus');
+  out('choose', await invoke('stratus:run', { type: 'choose-folder', path: folder }));
+  writeFileSync(join(folder, 'from-ada.txt'), 'hello');
+  await until(() => hooks().status().setup?.step === 'done', 60_000, 'the first sync');
+  await until(() => hooks().status().sync === 'up-to-date' && (hooks().status().recent ?? []).some((r) => r.path === 'from-ada.txt'), 60_000, 'the upload');
+  out('cognito-done-status', hooks().status());
+  out('sign-out', await invoke('stratus:run', { type: 'sign-out' }));
+  out('signed-out-status', hooks().status());
+  const quit = new Promise((resolve) => {
+    globalThis.smokeQuit = resolve;
+  });
+  electron.app.quit();
+  await quit;
+  out('cognito-log', electron.log.filter((entry) => entry[0] !== 'send'));
+}
