@@ -3,7 +3,8 @@
  *
  * Every handler first checks that the sender is our own page on the app origin;
  * anything else (a navigated-away frame, an injected iframe) is refused. Status
- * changes are pushed to every window on `IpcChannels.statusChanged`. The
+ * changes are pushed on `IpcChannels.statusChanged` to every window showing
+ * our page (never to the login window's hosted UI). The
  * Settings screen reads through `getSettings` and `previewIgnore`. Commands
  * (`IpcChannels.run`) are validated and carried out by the CommandRunner
  * (commandRunner.ts): open/show-in-folder in main, the rest by the engine.
@@ -51,7 +52,8 @@ export function registerIpcHandlers(status: StatusService, runCommand: CommandRu
   });
   const subscription = status.onDidChangeStatus((snapshot) => {
     for (const window of BrowserWindow.getAllWindows()) {
-      window.webContents.send(IpcChannels.statusChanged, snapshot);
+      // Only our own pages: the login window shows the hosted UI, which must not receive file names or the account.
+      if (isAppUrl(window.webContents.getURL())) window.webContents.send(IpcChannels.statusChanged, snapshot);
     }
   });
   return {

@@ -120,8 +120,9 @@ describe.skipIf(!built)('the main bundle with a stand-in for Electron', () => {
     expect((listed.Contents ?? []).map((o) => o.Key)).toContain('bundle/a.txt');
   });
 
-  it('refuses IPC from a frame that is not the app', () => {
+  it('refuses IPC from a frame that is not the app, and pushes status changes to the status window', () => {
     expect(step('untrusted')).toBe('Refused IPC from untrusted frame: https://evil.example/');
+    expect(step<number>('pushed')).toBeGreaterThan(3);
   });
 
   it('answers the Settings screen and the ignore preview', () => {
@@ -153,6 +154,7 @@ describe.skipIf(!built)('the main bundle with a stand-in for Electron', () => {
     ]);
     expect(log.filter((e) => e[0] === 'notification').map((e) => e[1])).toEqual(['Stratus is set up']);
     expect(log.at(-1)).toEqual(['quit']);
+    expect(log.filter((e) => e[0] === 'window').map((e) => e[1])).toEqual(['Stratus']);
     expect(step<number>('log-file')).toBeGreaterThan(0);
   });
 });

@@ -100,6 +100,8 @@ describe('Electron security checklist', () => {
     for (const channel of ['getStatus', 'run', 'getSettings', 'previewIgnore']) expect(ipc).toContain(`ipcMain.handle(IpcChannels.${channel},`);
     // Commands are validated against the shared contract before anything runs.
     expect(source('src/main/commandRunner.ts')).toContain('if (!isStratusCommand(command)) return');
+    // Status pushes go to our own pages only (never to the login window's remote page).
+    expect(ipc).toContain('if (isAppUrl(window.webContents.getURL())) window.webContents.send(IpcChannels.statusChanged, snapshot)');
     // electron-store's own listener (which checks no sender) is removed.
     expect(source('src/main/settings/ElectronSettingsStore.ts')).toContain('ipcMain.removeAllListeners(ELECTRON_STORE_CHANNEL)');
   });

@@ -57,6 +57,7 @@ const quit = new Promise((resolve) => {
 electron.app.quit();
 await quit;
 out('log', electron.log.filter((entry) => entry[0] !== 'send'));
+out('pushed', electron.log.filter((entry) => entry[0] === 'send').length);
 out('log-file', readFileSync(join(dir, 'logs', 'stratus.log'), 'utf8').trim().split('\n').length);
 process.exit(0);
 

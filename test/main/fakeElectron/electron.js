@@ -33,8 +33,9 @@ const windows = [];
 export class BrowserWindow extends EventEmitter {
   static getAllWindows() { return windows.filter((w) => !w.destroyed); }
   constructor(o) { super(); this.options = o; this.destroyed = false; windows.push(this); log.push(['window', o.title]);
-    this.webContents = Object.assign(new EventEmitter(), { setWindowOpenHandler() {}, send: (c, v) => log.push(['send', c, v?.sync]) }); }
-  loadURL(u) { log.push(['load', u]); setTimeout(() => this.emit('ready-to-show'), 1); return Promise.resolve(); }
+    this.url = '';
+    this.webContents = Object.assign(new EventEmitter(), { setWindowOpenHandler() {}, getURL: () => this.url, send: (c, v) => log.push(['send', c, v?.sync]) }); }
+  loadURL(u) { this.url = u; log.push(['load', u]); setTimeout(() => this.emit('ready-to-show'), 1); return Promise.resolve(); }
   show() {} focus() {} isMinimized() { return false; } restore() {}
   isDestroyed() { return this.destroyed; }
   destroy() { this.destroyed = true; this.emit('closed'); }
