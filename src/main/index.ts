@@ -69,7 +69,8 @@ if (!app.requestSingleInstanceLock()) {
       // The window says what it can; the app stays in the tray rather than vanishing.
       process.stderr.write(`Stratus could not start syncing: ${err instanceof Error ? err.message : String(err)}\n`);
     });
-    const hidden = process.argv.includes(HIDDEN_ARG);
+    // Windows and Linux pass --hidden at login; macOS passes no arguments but says it opened the app at login.
+    const hidden = process.argv.includes(HIDDEN_ARG) || (process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin);
     if (!hidden) await services.statusWindow.show();
     await started;
     if (hidden && services.status.current.setup !== undefined) await services.statusWindow.show();

@@ -16,7 +16,7 @@ export interface LoginItemApp {
   setLoginItemSettings(settings: { openAtLogin: boolean; openAsHidden?: boolean; args?: string[] }): void;
 }
 
-/** Passed at login so the app starts in the tray without opening its window. */
+/** Passed at login (Windows login item, Linux autostart) so the app starts in the tray without opening its window; macOS passes no arguments (index.ts asks `wasOpenedAtLogin`). */
 export const HIDDEN_ARG = '--hidden';
 
 /** Quotes one Exec argument as the desktop entry spec says (double quotes; \ " ` $ escaped). */
