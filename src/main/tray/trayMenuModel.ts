@@ -9,6 +9,7 @@
  * The menu is the tray's whole interface: on Linux (AppIndicator) clicks on
  * the icon may never arrive, so everything a click would do is in the menu.
  */
+import { formatBytes } from '../../shared/format.js';
 import { SYNC_STATE_LABELS, type StatusSnapshot } from '../../shared/StratusApi.js';
 import type { AppSettings } from '../settings/appSettings.js';
 
@@ -32,18 +33,6 @@ function defaultTime(iso: string): string {
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-}
-
-/** Bytes as people read them: 1 decimal place from KB up (1024-based, as the CLI prints). */
-export function formatBytes(bytes: number): string {
-  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? plural(bytes, 'byte') : `${value.toFixed(1)} ${units[unit] ?? ''}`;
 }
 
 /** The first line of the menu: the state's fixed name, and what it means now. */

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SYNC_STATE_LABELS, type StatusSnapshot, type SyncState } from '../../../src/shared/StratusApi.js';
-import { formatBytes, TOOLTIP_MAX, trayMenuModel, trayTooltip, type TrayMenuItem } from '../../../src/main/tray/trayMenuModel.js';
+import { TOOLTIP_MAX, trayMenuModel, trayTooltip, type TrayMenuItem } from '../../../src/main/tray/trayMenuModel.js';
 import type { AppSettings } from '../../../src/main/settings/appSettings.js';
 import type { StratusConfig } from '../../../src/shared/StratusConfig.js';
 
@@ -100,7 +100,7 @@ describe('trayTooltip', () => {
   const EXPECTED: Readonly<Record<SyncState, string>> = {
     checking: 'Stratus: Checking\nLast checked at 14:02',
     'up-to-date': 'Stratus: Up to date\nLast checked at 14:02',
-    syncing: 'Stratus: Syncing: 3 of 12 files\n5.0 MB left\nLast checked at 14:02',
+    syncing: 'Stratus: Syncing: 3 of 12 files\n5.0 MiB left\nLast checked at 14:02',
     paused: 'Stratus: Paused until 14:32\nLast checked at 14:02',
     offline: 'Stratus: Offline\n2 items waiting\nLast checked at 14:02',
     'sign-in-required': 'Stratus: Sign in required\nLast checked at 14:02',
@@ -118,12 +118,5 @@ describe('trayTooltip', () => {
   it('stays within the Windows tooltip limit', () => {
     const long = trayTooltip({ ...STATUS['stopped-confirm-deletes'], pending: 123_456_789, rail: { code: 'mass-delete', direction: 'local', count: 123_456_789, sample: [], message: 'm' } }, format);
     expect(long.length).toBeLessThanOrEqual(TOOLTIP_MAX);
-  });
-
-  it('formats byte counts', () => {
-    expect(formatBytes(1)).toBe('1 byte');
-    expect(formatBytes(1000)).toBe('1,000 bytes');
-    expect(formatBytes(1536)).toBe('1.5 KB');
-    expect(formatBytes(3 * 1024 ** 3)).toBe('3.0 GB');
   });
 });
