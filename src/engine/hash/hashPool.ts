@@ -302,6 +302,29 @@ function copyToShared(data: Uint8Array): Buffer {
   return shared;
 }
 
+/**
+ * A HashStream computed on the calling thread: for small inputs, where a
+ * worker's round trip and a shared buffer would cost more than the hash.
+ */
+export function inlineMd5Stream(): HashStream {
+  const hash = createHash('md5');
+  let ended = false;
+  return {
+    update: (data) => {
+      if (ended) return Promise.reject(new Error('update after digest'));
+      hash.update(data);
+      return Promise.resolve();
+    },
+    digest: () => {
+      ended = true;
+      return Promise.resolve(hash.digest());
+    },
+    drop: () => {
+      ended = true;
+    },
+  };
+}
+
 let defaultPool: HashPool | undefined;
 
 /** The process-wide pool transfers share (created on first use; idle workers do not keep the process alive). */
@@ -320,7 +343,8 @@ export class SharedBufferPool {
   private readonly waiting: ((buffer: Buffer) => void)[] = [];
   private created = 0;
 
-  constructor(readonly bufferSize: number, private readonly count: number) {}
+  /** @param shared false: ordinary buffers, for bytes hashed on the calling thread (no zero-filled shared memory). */
+  constructor(readonly bufferSize: number, private readonly count: number, private readonly shared = true) {}
 
   /** A free buffer, waiting for one to be given back when all `count` are out. */
   take(): Promise<Buffer> {
@@ -328,7 +352,7 @@ export class SharedBufferPool {
     if (buffer !== undefined) return Promise.resolve(buffer);
     if (this.created < this.count) {
       this.created += 1;
-      return Promise.resolve(sharedBuffer(this.bufferSize));
+      return Promise.resolve(this.shared ? sharedBuffer(this.bufferSize) : Buffer.allocUnsafe(this.bufferSize));
     }
     return new Promise((resolve) => this.waiting.push(resolve));
   }

@@ -13,12 +13,13 @@
  * Here the scan reads the file once, in part-sized pieces, and one hash worker
  * computes the whole-file MD5 while another computes each part's MD5 over the
  * same bytes (same wall time as one MD5 on an idle second core). The pair is
- * kept in memory for the upload (`scannedPartMd5s`). The upload then compares
- * the MD5 of each part it reads (the Content-MD5 it computes anyway) with the
- * scan's: when every part matches, the bytes it sends are, part by part, the
- * bytes whose whole-file MD5 the scan computed — as strong a proof as hashing
- * the whole file again (both rest on MD5 being collision-free), and a changed
- * part is caught before it is sent instead of after the last one.
+ * kept in memory for the upload (`scannedPartMd5s`). The upload then sends
+ * each part with the scan's MD5 of it as Content-MD5 and accepts it when the
+ * server's part ETag (the MD5 of what it stored) or the part's own MD5 equals
+ * it (resumableUpload.ts, sendScanned): when every part matches, the bytes sent
+ * are, part by part, the bytes whose whole-file MD5 the scan computed — as
+ * strong a proof as hashing the whole file again (both rest on MD5 being
+ * collision-free), and a changed part fails before Complete is ever sent.
  *
  * The record is only a cache: no record (an MD5 the journal's hash cache
  * supplied, another part size, a restarted process) means the upload hashes

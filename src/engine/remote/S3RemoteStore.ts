@@ -363,6 +363,7 @@ export class S3RemoteStore implements RemoteStore {
         ...(request.signal === undefined ? {} : { signal: request.signal }),
         ...(request.onProgress === undefined ? {} : { onBytes: request.onProgress }),
         pace: (bytes, signal) => this.downLimit.take(bytes, signal),
+        ...(out.ContentLength === undefined ? {} : { expectedBytes: out.ContentLength }),
       });
       await file.close();
       file = undefined;

@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { pipeline as pipelineCallback, Readable, Transform, type TransformCallback } from 'node:stream';
-import { hashPool, SharedBufferPool } from '../hash/hashPool.js';
+import { hashPool, inlineMd5Stream, SharedBufferPool } from '../hash/hashPool.js';
 
 /** Thrown by verifiedFileStream when the file no longer matches what the engine hashed. */
 export class FileContentChangedError extends Error {
@@ -88,6 +88,10 @@ export interface ReceiveResult {
 const WRITE_BATCH_BYTES = 1024 * 1024;
 /** Batches in flight (being written and hashed); reading pauses while all are out (at most 8 MiB held). */
 const MAX_BATCHES = 8;
+/** Bodies announced smaller than this are hashed on the main thread in ordinary buffers (no worker round trip, no shared memory). */
+const WORKER_HASH_MIN_BYTES = 1024 * 1024;
+/** Smallest batch buffer for such a body. */
+const MIN_BATCH_BYTES = 64 * 1024;
 
 /** Writes all of `data` at `position` (a write may write less than asked). */
 async function writeAllAt(file: FileHandle, data: Buffer, position: number): Promise<void> {
@@ -109,6 +113,8 @@ async function writeAllAt(file: FileHandle, data: Buffer, position: number): Pro
  * batches in order, so the digest is the MD5 of the bytes in body order: the
  * same value as before, without the main thread's MD5 (issue 4, scenario (b)
  * down, 512 MiB: the main thread's MD5 and the socket competed for one core).
+ * A body announced (`expectedBytes`) below 1 MiB is hashed on the main thread,
+ * in one small ordinary buffer.
  */
 export async function receiveToFile(
   body: Readable,
@@ -118,10 +124,16 @@ export async function receiveToFile(
     readonly onBytes?: (bytes: number) => void;
     /** Waits after each chunk while a download bandwidth limit is exceeded (reading pauses: TCP backpressure). */
     readonly pace?: (bytes: number, signal?: AbortSignal) => Promise<void>;
+    /** The length the server announced, if any: chooses where to hash (a longer body is still received whole). */
+    readonly expectedBytes?: number;
   },
 ): Promise<ReceiveResult> {
-  const hash = hashPool().md5Stream();
-  const batches = new SharedBufferPool(WRITE_BATCH_BYTES, MAX_BATCHES);
+  const expected = options.expectedBytes;
+  const small = expected !== undefined && expected < WORKER_HASH_MIN_BYTES;
+  const hash = small ? inlineMd5Stream() : hashPool().md5Stream();
+  const batches = small
+    ? new SharedBufferPool(Math.max(MIN_BATCH_BYTES, expected), MAX_BATCHES, false)
+    : new SharedBufferPool(WRITE_BATCH_BYTES, MAX_BATCHES);
   const out = new Set<Promise<void>>();
   let failure: { readonly error: unknown } | undefined;
   let bytes = 0;

@@ -15,13 +15,14 @@
  *   2. Otherwise CreateMultipartUpload, and the record is committed BEFORE the
  *      first part is sent, so a kill at any later moment leaves the upload
  *      findable (and abortable) by the next run.
- *   3. The file is read once, in order, by one reader that hashes the whole
- *      file (it must be the version the engine scanned) and each part. A part
- *      the server already holds (listed by ListParts, recorded by us, and
- *      whose ETag equals the part's MD5 when the ETag is an MD5) is skipped;
- *      others are sent with Content-MD5, at most `queueSize` at a time, and
- *      each acknowledged part is committed to the journal. Memory stays at
- *      about (queueSize + 1) × partSize.
+ *   3. The file is read once, in order, by one reader, and each part is
+ *      proved to be the scanned version (see sendParts: the scan's part MD5s,
+ *      else a whole-file MD5). A part the server already holds (listed by
+ *      ListParts, recorded by us, and whose ETag equals the part's MD5 when the
+ *      ETag is an MD5) is skipped; others are sent with Content-MD5, at most
+ *      `queueSize` at a time, in part order, and each acknowledged part is
+ *      committed to the journal. The hashing runs on worker threads
+ *      (src/engine/hash). Memory stays at about (queueSize + 1) × partSize.
  *   4. Before CompleteMultipartUpload: the whole-file MD5 must match and the
  *      WriteGuard's recheck runs (conditions on servers that ignore them).
  *      A Complete whose answer was lost and that the server already executed
@@ -302,14 +303,16 @@ class PartGate {
  * thread reads the next part and sends the previous ones. What proves that the
  * bytes sent are the version the engine scanned (`request.md5`), one of:
  *  - the scan's part MD5s (partHashes.ts: computed in the same pass over the same
- *    bytes as `request.md5`): each part's MD5, computed here anyway for its
- *    Content-MD5, must equal the scan's, checked before the part is sent. All
- *    parts equal means the same bytes as the scan's, whose MD5 is `request.md5`,
- *    so a second whole-file MD5 would only recompute that value;
+ *    bytes as `request.md5`). Each part goes with the scan's MD5 of that part as
+ *    its Content-MD5 and is accepted only when the server's part ETag equals it,
+ *    or else when the part's own MD5 does (sendScanned). All parts equal to the
+ *    scan's means the same bytes as the scan's, whose MD5 is `request.md5`: a
+ *    second whole-file MD5 would only recompute that value, and where the ETags
+ *    are MD5s not even the parts are hashed again here (the server hashes them);
  *  - otherwise (no record: the MD5 came from the journal's hash cache, another
- *    part size, a new process), the whole-file MD5, on one worker fed the parts
- *    in file order, must equal `request.md5` before Complete.
- * And each part goes with its Content-MD5, which the server checks.
+ *    part size, a new process), each part's MD5 is its Content-MD5 and the
+ *    whole-file MD5, on one worker fed the parts in file order, must equal
+ *    `request.md5` before Complete.
  * Memory: `queueSize + 1` part buffers, as before.
  */
 async function sendParts(
@@ -332,17 +335,62 @@ async function sendParts(
     request.onProgress?.(bytesDone);
   };
 
+  const partChanged = (n: number): FileContentChangedError => new FileContentChangedError(`part ${n} differs from the scanned content`);
+
+  /**
+   * Sends part n with the scan's MD5 of that part as its Content-MD5, without
+   * hashing it here: the server refuses other bytes (BadDigest), and its answer
+   * is checked before the part is recorded. The part's ETag is the MD5 of the
+   * bytes the server stored (AWS without SSE-KMS, Ceph, MinIO, the sandbox):
+   * equal to the scan's, the server holds the scanned bytes, which also covers
+   * a server that would ignore Content-MD5. Any other answer (an SSE-KMS part's
+   * ETag, which is no MD5, or BadDigest) has the part hashed here after all, as
+   * every part was before: bytes other than the scanned ones are a changed file;
+   * the scanned ones, sent with their Content-MD5, are what was always accepted.
+   */
+  const sendScanned = async (n: number, body: Buffer, expected: Buffer, digests: Digests): Promise<string> => {
+    const ownMd5 = async (): Promise<Buffer | undefined> => (await hashes.digest(body, ['md5'])).md5;
+    const check = async (etag: string): Promise<void> => {
+      if (isPlainMd5Etag(etag) && etag === expected.toString('hex')) return;
+      const own = await ownMd5();
+      if (own === undefined || !own.equals(expected)) throw partChanged(n);
+    };
+    try {
+      return await sendPart(target, request, uploadId, n, body, expected, digests, plan, check);
+    } catch (err) {
+      if (s3ErrorName(err) === 'BadDigest') {
+        const own = await ownMd5();
+        if (own === undefined || !own.equals(expected)) throw partChanged(n);
+      }
+      throw err;
+    }
+  };
+
   /** Hashes part `n` (already read into `buffer`), then skips or sends it; gives the buffer back when both hashes are done with it. */
   const handle = async (n: number, buffer: Buffer, body: Buffer, wholeDone: Promise<void>): Promise<void> => {
     try {
       const have = held.get(n);
+      // With the scan's part MD5s, a part to send needs no MD5 of its own: see `sendScanned`.
+      const expected = whole === undefined ? scanned?.[n - 1] : undefined;
+      if (whole === undefined && expected === undefined) throw new Error(`no scanned MD5 for part ${n}`);
+      if (expected !== undefined && have === undefined) {
+        const digests = await hashes.digest(body, plan.algorithms.filter((a) => a !== 'md5'));
+        await sending.enter(n);
+        try {
+          if (failure !== undefined) return;
+          const etag = await sendScanned(n, body, expected, digests);
+          parts.set(n, etag);
+          sent += 1;
+          progress(body.length);
+        } finally {
+          sending.leave();
+        }
+        return;
+      }
       const digests = await hashes.digest(body, have === undefined ? plan.algorithms : ['md5']);
       const md5 = digests.md5;
       if (md5 === undefined) throw new Error('the hash worker returned no MD5');
-      const expected = scanned?.[n - 1];
-      if (whole === undefined && (expected === undefined || !expected.equals(md5))) {
-        throw new FileContentChangedError(`part ${n} differs from the scanned content`);
-      }
+      if (expected !== undefined && !expected.equals(md5)) throw partChanged(n);
       // A held part is trusted when its size fits and, where its ETag is an MD5 (no SSE-KMS), it is these very bytes.
       if (have !== undefined && have.size === body.length && (!isPlainMd5Etag(have.etag) || have.etag === md5.toString('hex'))) {
         await sending.pass(n);
@@ -417,7 +465,7 @@ async function sendParts(
 
 async function sendPart(
   target: ResumableTarget, request: UploadRequest, uploadId: string, partNumber: number, body: Buffer, md5: Buffer,
-  digests: Digests, plan: PartHashPlan,
+  digests: Digests, plan: PartHashPlan, check?: (etag: string) => Promise<void>,
 ): Promise<string> {
   await target.pace?.(body.length, request.signal);
   const command = new UploadPartCommand({
@@ -435,6 +483,7 @@ async function sendPart(
   const out = await target.client.send(command, sendOptions(request.signal));
   const etag = unquoteEtag(out.ETag ?? '');
   if (etag === '') throw new Error(`UploadPart ${partNumber} returned no ETag`);
+  await check?.(etag);
   // Committed before the part counts as done: a kill after this line does not send the part again.
   await target.journal.putMultipartPart(request.key, uploadId, { partNumber, etag, size: body.length });
   return etag;

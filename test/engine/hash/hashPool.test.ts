@@ -6,12 +6,14 @@
  * changed byte shows in the part MD5 the upload compares with the scan's.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HashPool, SharedBufferPool, sharedBuffer } from '../../../src/engine/hash/hashPool.js';
+import { receiveToFile } from '../../../src/engine/remote/fileStreams.js';
 import { DEFAULT_PART_SIZE, forgetPartMd5s, md5FileWithParts, scannedPartMd5s } from '../../../src/engine/hash/partHashes.js';
 
 const MiB = 1024 * 1024;
@@ -171,5 +173,35 @@ describe('md5FileWithParts', () => {
 
   it('fails with the file system\'s error for a missing file', async () => {
     await expect(md5FileWithParts(join(dir, 'missing.bin'), 100 * MiB)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('receiveToFile, hashed on a worker or (small bodies) in place', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'stratus-receive-hash-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['a large body on the worker', 3 * MiB + 5, undefined],
+    ['a large announced body on the worker', 2 * MiB + 1, 2 * MiB + 1],
+    ['a small announced body in place', 300_000, 300_000],
+    ['a body longer than announced, whole', 200_000, 4096],
+  ])('%s: the file holds every byte and the MD5 is theirs', async (name, size, expectedBytes) => {
+    const data = randomBytes(size);
+    const chunks: Buffer[] = [];
+    for (let at = 0; at < size; at += 65_537) chunks.push(data.subarray(at, Math.min(size, at + 65_537)));
+    const path = join(dir, name.replace(/\W+/g, '-'));
+    const file = await open(path, 'wx', 0o600);
+    try {
+      const result = await receiveToFile(Readable.from(chunks), file, expectedBytes === undefined ? {} : { expectedBytes });
+      expect(result).toEqual({ bytes: size, md5: md5(data) });
+    } finally {
+      await file.close();
+    }
+    expect((await readFile(path)).equals(data)).toBe(true);
   });
 });
