@@ -33,6 +33,7 @@ import type { StratusConfig } from '../shared/StratusConfig.js';
 import {
   chooseFolderFlow, defaultFolder, firstRunNext, firstRunStart, inspectFolder, setupState, type FirstRunEvent, type FirstRunFacts, type FirstRunState,
 } from './firstRun.js';
+import { safetyPolicyFrom } from './settings/appSettings.js';
 import type { SettingsStore } from './settings/SettingsStore.js';
 import type { StatusService } from './StatusService.js';
 import type { AccountPort, AccountState, AppDialogs, EngineHandle, FolderPorts, RestoreResult, Timers } from './appPorts.js';
@@ -279,9 +280,15 @@ export class AppController implements Disposable {
       return { ok: false, message: errorMessage(err) };
     }
     if (folder !== undefined && folder !== before.folder) return this.chooseFolder(folder, false);
-    if (rest.deviceName !== undefined && rest.deviceName !== before.deviceName && this.engine !== undefined) {
+    const restart = (rest.deviceName !== undefined && rest.deviceName !== before.deviceName) ||
+      (rest.massDelete !== undefined && JSON.stringify(rest.massDelete) !== JSON.stringify(before.massDelete));
+    if (restart && this.engine !== undefined) {
+      // The engine takes these at start; a restart loses nothing (the journal is the truth, uploads resume).
       await this.stopEngine();
       await this.startEngine();
+    } else if (rest.bandwidth !== undefined && this.engine !== undefined) {
+      // Live: transfers in flight slow down or speed up at once.
+      await this.engine.run({ type: 'update-settings', change: { bandwidth: rest.bandwidth } });
     }
     if (rest.logLevel !== undefined && rest.logLevel !== before.logLevel) return { ok: true, message: 'Saved. The new log level applies from the next start of Stratus.' };
     return { ok: true };
@@ -368,9 +375,11 @@ export class AppController implements Disposable {
       }
       if (this.stopped || this.engine !== undefined) return;
     }
-    const { deviceName } = this.o.settings.current;
+    const { deviceName, bandwidth } = this.o.settings.current;
     const settings: EngineSettings = {
       folder, bucket: connection.bucket, region: connection.region, prefix,
+      ...safetyPolicyFrom(this.o.settings.current),
+      ...(bandwidth.upBytesPerSecond === undefined && bandwidth.downBytesPerSecond === undefined ? {} : { bandwidth }),
       ...(connection.endpoint === undefined ? {} : { endpoint: connection.endpoint }),
       ...(connection.forcePathStyle === undefined ? {} : { forcePathStyle: connection.forcePathStyle }),
       ...(deviceName === undefined ? {} : { deviceName }),

@@ -7,7 +7,7 @@
  * process that dies loses nothing — main starts a new one.
  */
 import type { CommandResult, StatusSnapshot, StratusCommand } from './StratusApi.js';
-import { isCommandResult, isStatusSnapshot, isStratusCommand } from './validators.js';
+import { isCommandResult, isPreferences, isStatusSnapshot, isStratusCommand } from './validators.js';
 
 /** AWS credentials for the engine's S3 client (never logged; sent over the private port only). */
 export interface StaticCredentials {
@@ -40,6 +40,11 @@ export interface EngineSettings {
   /** Watch timings (tests shorten them). */
   readonly debounceMs?: number;
   readonly pollMs?: number;
+  /** Bytes per second per direction; absent: no limit. Changed live by an `update-settings` command. */
+  readonly bandwidth?: { readonly upBytesPerSecond?: number; readonly downBytesPerSecond?: number };
+  /** The mass-delete rail's thresholds (core/safety.ts). */
+  readonly maxDeletes?: number;
+  readonly maxDeleteRatio?: number;
 }
 
 export type HostToEngine =
@@ -90,7 +95,9 @@ export function isEngineSettings(value: unknown): value is EngineSettings {
   return (
     typeof value['folder'] === 'string' && typeof value['bucket'] === 'string' && typeof value['region'] === 'string' &&
     typeof value['prefix'] === 'string' && optional(value, 'endpoint', 'string') && optional(value, 'forcePathStyle', 'boolean') &&
-    optional(value, 'deviceName', 'string') && optional(value, 'debounceMs', 'number') && optional(value, 'pollMs', 'number') && credentialsOk
+    optional(value, 'deviceName', 'string') && optional(value, 'debounceMs', 'number') && optional(value, 'pollMs', 'number') && credentialsOk &&
+    optional(value, 'maxDeletes', 'number') && optional(value, 'maxDeleteRatio', 'number') &&
+    (value['bandwidth'] === undefined || isPreferences({ bandwidth: value['bandwidth'] }))
   );
 }
 

@@ -163,7 +163,7 @@ describe('AppController', () => {
     const { controller, status, engines } = setup({ connection: aws, folder: '/home/ada/Stratus' });
     await controller.start();
     expect(engines).toHaveLength(1);
-    expect(engines[0]?.settings).toEqual({ folder: '/home/ada/Stratus', bucket: 'team-bucket', region: 'us-east-1', prefix: 'team/ada/' });
+    expect(engines[0]?.settings).toEqual({ folder: '/home/ada/Stratus', bucket: 'team-bucket', region: 'us-east-1', prefix: 'team/ada/', maxDeletes: 500, maxDeleteRatio: 0.5 });
     expect(engines[0]?.started).toBe(true);
     engines[0]?.emit({ version: 1, auth: 'signed-in', sync: 'up-to-date', lastCheckAt: '2026-11-22T10:00:00.000Z', folder: '/home/ada/Stratus', canOpenFiles: false });
     expect(status.current).toEqual({ version: 1, auth: 'signed-in', sync: 'up-to-date', lastCheckAt: '2026-11-22T10:00:00.000Z', folder: '/home/ada/Stratus', canOpenFiles: true });
@@ -191,7 +191,7 @@ describe('AppController', () => {
     const engine = engines[0];
     expect(engine?.settings).toEqual({
       folder: '/home/ada/Stratus', bucket: 'stratus-data', region: 'eu-west-1', endpoint: 'http://127.0.0.1:4566', forcePathStyle: true,
-      prefix: 'eu-west-1:abc/', credentials: { accessKeyId: 'AK1', secretAccessKey: 'S1', sessionToken: 'T1' },
+      prefix: 'eu-west-1:abc/', credentials: { accessKeyId: 'AK1', secretAccessKey: 'S1', sessionToken: 'T1' }, maxDeletes: 500, maxDeleteRatio: 0.5,
     });
     expect(status.current.setup?.step).toBe('first-sync');
 
@@ -304,15 +304,21 @@ describe('AppController', () => {
     expect(off.engines[0]?.commands).toEqual([]);
   });
 
-  it('stores preference changes, restarts the engine for a new device name, and moves to a new folder via choose-folder', async () => {
+  it('stores preference changes, applies bandwidth live, restarts the engine for a new device name or delete threshold, and moves to a new folder via choose-folder', async () => {
     const { controller, settings, engines } = setup({ connection: aws, folder: '/f', inspections: { '/g': { kind: 'non-empty', entries: 2 } } });
     await controller.start();
     expect(await controller.run({ type: 'update-settings', change: { notifications: false, bandwidth: { upBytesPerSecond: 2048 } } })).toEqual({ ok: true });
     expect(settings.current).toMatchObject({ notifications: false, bandwidth: { upBytesPerSecond: 2048 } });
     expect(engines).toHaveLength(1);
+    // Bandwidth applies live in the running engine; no restart.
+    expect(engines[0]?.commands).toEqual([{ type: 'update-settings', change: { bandwidth: { upBytesPerSecond: 2048 } } }]);
     expect(await controller.run({ type: 'update-settings', change: { deviceName: 'ada-desk' } })).toEqual({ ok: true });
     expect(engines[0]?.stopped).toBe(true);
-    expect(engines[1]?.settings.deviceName).toBe('ada-desk');
+    expect(engines[1]?.settings).toMatchObject({ deviceName: 'ada-desk', bandwidth: { upBytesPerSecond: 2048 } });
+    // A new mass-delete threshold starts the engine again with it.
+    expect(await controller.run({ type: 'update-settings', change: { massDelete: { maxFiles: 20, maxRatio: 0.25 } } })).toEqual({ ok: true });
+    expect(engines[1]?.stopped).toBe(true);
+    expect(engines[2]?.settings).toMatchObject({ maxDeletes: 20, maxDeleteRatio: 0.25 });
     expect((await controller.run({ type: 'update-settings', change: { logLevel: 'debug' } })).message).toMatch(/next start/);
     const moved = await controller.run({ type: 'update-settings', change: { folder: '/g' } });
     expect(moved.confirm).toMatch(/already holds 2 items/);

@@ -29,3 +29,13 @@ describe('engine protocol validators', () => {
     expect(isEngineSettings('settings')).toBe(false);
   });
 });
+
+describe('engine settings carry the preferences the engine applies', () => {
+  const base = { folder: '/f', bucket: 'b', region: 'r', prefix: 'p/' };
+  it('accepts bandwidth limits and the mass-delete thresholds, and refuses malformed ones', () => {
+    expect(isEngineSettings({ ...base, bandwidth: { upBytesPerSecond: 1024 }, maxDeletes: 20, maxDeleteRatio: 0.25 })).toBe(true);
+    expect(isEngineSettings({ ...base, bandwidth: { upBytesPerSecond: -1 } })).toBe(false);
+    expect(isEngineSettings({ ...base, bandwidth: { sideways: 5 } })).toBe(false);
+    expect(isEngineSettings({ ...base, maxDeletes: '20' })).toBe(false);
+  });
+});

@@ -20,7 +20,31 @@ import { S3RemoteStore } from '../remote/S3RemoteStore.js';
 import { SyncEngine } from '../SyncEngine.js';
 import { ContinuousSync } from '../watch/ContinuousSync.js';
 import { HeadMarker } from '../watch/HeadMarker.js';
+import type { BandwidthLimits } from '../ports.js';
+import type { PreferencesPort } from '../watch/SyncController.js';
 import { createStatusFace, type StatusFace } from '../watch/statusFace.js';
+
+function limitsOf(b: NonNullable<EngineSettings['bandwidth']>): BandwidthLimits {
+  return { uploadBytesPerSecond: b.upBytesPerSecond, downloadBytesPerSecond: b.downBytesPerSecond };
+}
+
+/**
+ * What the engine process itself can change: the bandwidth limits, live (the app stores every
+ * setting in main and forwards this one, so transfers in flight slow down or speed up at once).
+ */
+function enginePreferences(settings: EngineSettings, apply: (limits: BandwidthLimits) => void): PreferencesPort {
+  let bandwidth = settings.bandwidth ?? {};
+  return {
+    view: () => ({ values: { folder: settings.folder, bandwidth, ...(settings.deviceName === undefined ? {} : { deviceName: settings.deviceName }) }, editable: ['bandwidth'], managed: [] }),
+    update: (change) => {
+      if (change.bandwidth !== undefined) {
+        bandwidth = change.bandwidth;
+        apply(limitsOf(bandwidth));
+      }
+      return Promise.resolve({ ok: true });
+    },
+  };
+}
 
 /** The two ways the process can be spoken to: Electron's parentPort, or Node's IPC channel of a fork. */
 export interface EnginePort {
@@ -80,9 +104,12 @@ export function serveEngine(port: EnginePort, exit: (code: number) => void = (co
     try {
       const remote = new S3RemoteStore({ client, bucket: settings.bucket, prefix: settings.prefix, log: loggers('s3') });
       const deviceName = settings.deviceName ?? hostname();
+      if (settings.bandwidth !== undefined) remote.setBandwidthLimits(limitsOf(settings.bandwidth));
       const engine = await SyncEngine.open({
         root: settings.folder,
         remote,
+        ...(settings.maxDeletes === undefined ? {} : { maxDeletes: settings.maxDeletes }),
+        ...(settings.maxDeleteRatio === undefined ? {} : { maxDeleteRatio: settings.maxDeleteRatio }),
         location: { bucket: settings.bucket, prefix: settings.prefix, ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }) },
         deviceName,
         log: loggers('engine'),
@@ -101,6 +128,7 @@ export function serveEngine(port: EnginePort, exit: (code: number) => void = (co
         location: { bucket: settings.bucket, prefix: settings.prefix, ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }) },
         // The app opens files itself (main handles open-path and show-in-folder before they get here).
         canOpenFiles: true,
+        preferences: enginePreferences(settings, (limits) => remote.setBandwidthLimits(limits)),
         log: loggers('commands'),
       });
       face.live.onDidChangeStatus((status) => port.post({ type: 'status', status }));
