@@ -29,6 +29,11 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\n/g, ' ');
 }
 
+/** 1073741824 → 1,073,741,824. */
+function grouped(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
 function code(value: string | number | boolean): string {
   return `\`${String(value)}\``;
 }
@@ -36,7 +41,7 @@ function code(value: string | number | boolean): string {
 function typeCell(p: PolicyDefinition): string {
   switch (p.type) {
     case 'integer':
-      return `integer, ${p.min ?? 0}–${p.max ?? 4294967295}`;
+      return `integer, ${grouped(p.min ?? 0)}–${grouped(p.max ?? 4294967295)}`;
     case 'enum':
       return `one of ${(p.values ?? []).map(code).join(', ')}`;
     case 'string-list':
@@ -81,7 +86,8 @@ export function renderPolicyReference(): string {
       lines.push(`| \`${p.name}\` | ${cell(typeCell(p))} | ${cell(defaultCell(p))} | ${modeCell(p)} | \`${p.setting}\` | ${cell(p.description)} |`);
     }
   }
-  return `${lines.join('\n')}\n`;
+  // The blank line ends the last table before the end marker (an HTML comment) in every Markdown renderer.
+  return `${lines.join('\n')}\n\n`;
 }
 
 /**
