@@ -11,6 +11,7 @@ import type { ParsedArgs } from './args.js';
 import type { CommandIo } from './CliIo.js';
 import { mergeSettings, validateAccountSettings, type AccountSettings, type Env } from './config.js';
 import { ExitCode } from './exitCodes.js';
+import { enforcePolicies } from './policyCheck.js';
 
 export interface CognitoAccount {
   readonly settings: AccountSettings;
@@ -25,7 +26,9 @@ export function vaultFor(cognito: CognitoSettings, env: Env, cwd: string): FileT
 /** The account settings and vault, or the exit code after saying (one line each) what is wrong. */
 export async function cognitoAccount(args: ParsedArgs, io: CommandIo): Promise<CognitoAccount | ExitCode> {
   const merge = await mergeSettings(args.settings, io.env, io.cwd);
-  const valid = merge.ok ? validateAccountSettings(merge.merged) : merge;
+  // Managed policies (issue 9): refuse what contradicts an enforced one, fill the Cognito settings they give.
+  const policed = merge.ok ? await enforcePolicies(merge.merged, io) : merge;
+  const valid = policed.ok ? validateAccountSettings(policed.merged) : policed;
   if (!valid.ok) {
     for (const line of valid.errors) io.stderr(`stratus: ${line}`);
     return ExitCode.usage;

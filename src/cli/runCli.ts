@@ -13,6 +13,7 @@ import type { CliIo, CommandIo } from './CliIo.js';
 import { runLogin } from './commands/login.js';
 import { runLogout } from './commands/logout.js';
 import { runDoctor } from './commands/doctor.js';
+import { runConfig } from './commands/config.js';
 import { runStatus } from './commands/status.js';
 import { runWhoami } from './commands/whoami.js';
 import { runSync } from './commands/sync.js';
@@ -43,6 +44,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   whoami: { options: COMMON, run: runWhoami },
   // The connection settings of sync (a folder may be given, e.g. by a shared config file, and is ignored).
   doctor: { options: COMMON, run: runDoctor },
+  // Effective settings and where each comes from (policy, flag, config file, default).
+  config: { options: COMMON, run: runConfig },
 };
 
 /** Commands the design has (ARCHITECTURE.md) that this version does not: say so rather than "unknown". */

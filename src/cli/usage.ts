@@ -17,6 +17,8 @@ Commands:
   login            Sign in (auth cognito) in the browser; prints the sign-in URL as the first line.
   logout           Revoke and forget the stored sign-in; prints the hosted UI's sign-out URL.
   whoami           Show who is signed in: user, email, identity ID, prefix, token expiry.
+  config           Show each setting's value, its source (policy, flag, config file, default) and
+                   whether your organization locked it; --json prints one object keyed by setting.
 
 Sync options:
   --once              One reconcile pass (required; "stratus watch" syncs continuously).
