@@ -118,6 +118,9 @@ export function composeApp(outDir: string): AppServices {
         void statusWindow.show().then(() => engine.run({ type: 'sign-in' })).then(report('sign in'));
         return;
       case 'sign-out': void engine.run({ type: 'sign-out' }).then(report('sign out')); return;
+      case 'snooze-30': notifier.snooze(30); return;
+      case 'snooze-60': notifier.snooze(60); return;
+      case 'snooze-480': notifier.snooze(480); return;
       case 'quit': app.quit(); return;
     }
   };

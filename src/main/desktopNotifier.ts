@@ -1,38 +1,60 @@
 /**
- * Desktop notifications (Electron `Notification`): the ones notificationFor
- * (notifications.ts, pure) picks for each status change — once per
- * transition — and one-off ones (the end of the first run). Nothing is shown
- * when the "notifications" setting is off: off means off for every kind.
- * A click opens the status window.
+ * Desktop notifications (Electron `Notification`): NotificationPlanner
+ * (notificationPlanner.ts, pure) decides what each status change deserves —
+ * errors, items that need the user, and file changes from the cloud batched
+ * into one notice every 10 s — and the level; this shows it. Nothing is shown
+ * when the "notifications" setting is off: off means off for every level.
+ * Snooze (the tray menu) mutes file-change notices only. A click opens the
+ * status window.
  */
 import { Notification } from 'electron';
 import type { Disposable } from '../core/Emitter.js';
-import type { StatusSnapshot } from '../shared/StratusApi.js';
-import { notificationFor } from './notifications.js';
+import { NotificationPlanner, type NotificationLevel } from './notificationPlanner.js';
 import type { SettingsStore } from './settings/SettingsStore.js';
 import type { StatusService } from './StatusService.js';
 
-export class DesktopNotifier implements Disposable {
-  private previous: StatusSnapshot | undefined;
-  private readonly subscription: Disposable;
+/** How often a gathered batch of file changes is checked for being due. */
+const FLUSH_MS = 2000;
 
-  constructor(private readonly o: { readonly status: StatusService; readonly settings: SettingsStore; readonly onClick: () => void }) {
-    this.previous = o.status.current;
+export class DesktopNotifier implements Disposable {
+  private readonly planner: NotificationPlanner;
+  private readonly subscription: Disposable;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly o: { readonly status: StatusService; readonly settings: SettingsStore; readonly onClick: () => void; readonly level?: () => NotificationLevel }) {
+    const level = o.level ?? ((): NotificationLevel => (o.settings.current.notifications ? 'all' : 'off'));
+    this.planner = new NotificationPlanner(() => (o.settings.current.notifications ? level() : 'off'));
+    // The status at start is the baseline: nothing in it is news.
+    this.planner.statusChanged(o.status.current, Date.now());
     this.subscription = o.status.onDidChangeStatus((next) => {
-      const notification = notificationFor(this.previous, next);
-      this.previous = next;
-      if (notification !== undefined) this.show(notification);
+      for (const n of this.planner.statusChanged(next, Date.now())) this.present(n);
     });
+    this.timer = setInterval(() => {
+      for (const n of this.planner.flush(Date.now())) this.present(n);
+    }, FLUSH_MS);
+    this.timer.unref();
   }
 
+  /** Mutes file-change notices for `minutes`. */
+  snooze(minutes: number): void {
+    this.planner.snooze(minutes, Date.now());
+  }
+
+  /** One-off notices (the end of the first run), under the same on/off switch. */
   show(notification: { readonly title: string; readonly body: string }): void {
-    if (!this.o.settings.current.notifications || !Notification.isSupported()) return;
+    if (!this.o.settings.current.notifications) return;
+    this.present(notification);
+  }
+
+  private present(notification: { readonly title: string; readonly body: string }): void {
+    if (!Notification.isSupported()) return;
     const shown = new Notification({ title: notification.title, body: notification.body });
     shown.on('click', () => this.o.onClick());
     shown.show();
   }
 
   dispose(): void {
+    clearInterval(this.timer);
     this.subscription.dispose();
   }
 }

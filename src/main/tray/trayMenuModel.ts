@@ -14,7 +14,8 @@ import { SYNC_STATE_LABELS, type StatusSnapshot } from '../../shared/StratusApi.
 import type { AppSettings } from '../settings/appSettings.js';
 
 export type TrayAction =
-  | 'open-folder' | 'open-window' | 'sync-now' | 'pause-30' | 'pause-60' | 'pause-until-resumed' | 'resume' | 'sign-in' | 'sign-out' | 'quit';
+  | 'open-folder' | 'open-window' | 'sync-now' | 'pause-30' | 'pause-60' | 'pause-until-resumed' | 'resume' | 'sign-in' | 'sign-out' | 'quit'
+  | 'snooze-30' | 'snooze-60' | 'snooze-480';
 
 export type TrayMenuItem =
   /** Information only (shown disabled). */
@@ -93,6 +94,13 @@ export function trayMenuModel(status: StatusSnapshot, settings: Pick<AppSettings
       ? { kind: 'action', action: 'sign-out', label: status.account === undefined ? 'Sign out' : `Sign out (${status.account})`, enabled: true }
       : { kind: 'action', action: 'sign-in', label: 'Sign in…', enabled: status.auth !== 'signing-in' });
   }
+  // Snooze mutes file-change notices only; what needs the user still gets through.
+  items.push(
+    { kind: 'separator' },
+    { kind: 'action', action: 'snooze-30', label: 'Snooze file notifications for 30 minutes', enabled: true },
+    { kind: 'action', action: 'snooze-60', label: 'Snooze file notifications for 1 hour', enabled: true },
+    { kind: 'action', action: 'snooze-480', label: 'Snooze file notifications for 8 hours', enabled: true },
+  );
   items.push({ kind: 'separator' }, { kind: 'action', action: 'quit', label: 'Quit Stratus', enabled: true });
   return items;
 }

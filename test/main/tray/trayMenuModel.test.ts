@@ -46,6 +46,8 @@ const EXPECTED_STATE_LINE: Readonly<Record<SyncState, string>> = {
   'stopped-confirm-deletes': 'Stopped: confirm deletes (600 files)',
 };
 
+const SNOOZE = ['snooze-30', 'snooze-60', 'snooze-480'];
+
 function actions(items: readonly TrayMenuItem[]): string[] {
   return items.flatMap((item) => (item.kind === 'action' ? [`${item.action}${item.enabled ? '' : ' (disabled)'}`] : []));
 }
@@ -58,17 +60,17 @@ describe('trayMenuModel', () => {
       expect(items[0]?.kind === 'label' && items[0].label.startsWith(SYNC_STATE_LABELS[state])).toBe(true);
       expect(items[1]).toEqual({ kind: 'label', label: 'Last checked at 14:02' });
       const expected = state === 'paused'
-        ? ['open-folder', 'open-window', 'sync-now (disabled)', 'resume', 'sign-out', 'quit']
+        ? ['open-folder', 'open-window', 'sync-now (disabled)', 'resume', 'sign-out', ...SNOOZE, 'quit']
         : state === 'sign-in-required'
-          ? ['open-folder', 'open-window', 'sync-now (disabled)', 'pause-30 (disabled)', 'pause-60 (disabled)', 'pause-until-resumed (disabled)', 'sign-in', 'quit']
-          : ['open-folder', 'open-window', 'sync-now', 'pause-30', 'pause-60', 'pause-until-resumed', 'sign-out', 'quit'];
+          ? ['open-folder', 'open-window', 'sync-now (disabled)', 'pause-30 (disabled)', 'pause-60 (disabled)', 'pause-until-resumed (disabled)', 'sign-in', ...SNOOZE, 'quit']
+          : ['open-folder', 'open-window', 'sync-now', 'pause-30', 'pause-60', 'pause-until-resumed', 'sign-out', ...SNOOZE, 'quit'];
       expect(actions(items)).toEqual(expected);
     });
   }
 
   it('labels the menu items as the issue names them', () => {
     const labels = trayMenuModel(base, settings, format).flatMap((i) => (i.kind === 'action' ? [i.label] : []));
-    expect(labels).toEqual(['Open folder', 'Open Stratus', 'Sync now', 'Pause for 30 minutes', 'Pause for 1 hour', 'Pause until resumed', 'Sign out (ada@example.com)', 'Quit Stratus']);
+    expect(labels).toEqual(['Open folder', 'Open Stratus', 'Sync now', 'Pause for 30 minutes', 'Pause for 1 hour', 'Pause until resumed', 'Sign out (ada@example.com)', 'Snooze file notifications for 30 minutes', 'Snooze file notifications for 1 hour', 'Snooze file notifications for 8 hours', 'Quit Stratus']);
     const { pausedUntil: _until, ...untilResumed } = STATUS.paused;
     const paused = trayMenuModel(untilResumed, settings, format);
     expect(paused[0]).toEqual({ kind: 'label', label: 'Paused until you resume' });
@@ -81,13 +83,13 @@ describe('trayMenuModel', () => {
 
   it('greys out syncing and Open folder before the first run chose a folder, and offers Sign in', () => {
     const items = trayMenuModel({ version: 1, auth: 'signed-out', sync: 'checking' }, { connection: cognito }, format);
-    expect(actions(items)).toEqual(['open-folder (disabled)', 'open-window', 'sync-now (disabled)', 'pause-30 (disabled)', 'pause-60 (disabled)', 'pause-until-resumed (disabled)', 'sign-in', 'quit']);
+    expect(actions(items)).toEqual(['open-folder (disabled)', 'open-window', 'sync-now (disabled)', 'pause-30 (disabled)', 'pause-60 (disabled)', 'pause-until-resumed (disabled)', 'sign-in', ...SNOOZE, 'quit']);
   });
 
   it('has no Sign in / Sign out in aws mode (the AWS SDK credentials are used)', () => {
     const aws: StratusConfig = { version: 1, auth: 'aws', region: 'us-east-1', bucket: 'b-1', prefix: 'p/' };
     expect(actions(trayMenuModel(base, { folder: '/f', connection: aws }, format))).toEqual(
-      ['open-folder', 'open-window', 'sync-now', 'pause-30', 'pause-60', 'pause-until-resumed', 'quit']);
+      ['open-folder', 'open-window', 'sync-now', 'pause-30', 'pause-60', 'pause-until-resumed', ...SNOOZE, 'quit']);
   });
 
   it('disables Sign in while a sign-in is under way', () => {
