@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Logger } from '../../src/engine/logger.js';
 import { AppUpdater, importElectronUpdater, type UpdaterLike, type UpdaterSettings } from '../../src/main/updates/AppUpdater.js';
 import { detectInstall, type InstallFacts, type InstallProbe } from '../../src/main/updates/detectInstall.js';
+import { startAppUpdates } from '../../src/main/updates/startAppUpdates.js';
 import { decideUpdates, type InstallFormat, type UpdatePolicyView } from '../../src/main/updates/updatePolicy.js';
 
 const require = createRequire(import.meta.url);
@@ -166,19 +167,33 @@ describe('the kill switch (DisableAutoUpdate)', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'clearTimeout', 'clearInterval'] });
     try {
       const importer = vi.fn(importElectronUpdater);
-      // The app's update path, as composition runs it, with the policy on.
-      const install = detectInstall(
-        { platform: 'linux', isPackaged: true, execPath: '/x/stratus', resourcesPath: '/x/resources', env: { APPIMAGE: '/home/ana/Stratus.AppImage' }, productName: 'Stratus', appId: 'io.stratus.desktop' },
-        { exists: () => false, readText: () => undefined, writable: () => true },
-      );
-      const decision = decideUpdates(policy(true), install);
-      const updater = new AppUpdater({ decision, log: quietLog, importUpdater: importer, feedUrl: feed.url, firstCheckDelayMs: 0, checkIntervalMs: 1000 });
-      updater.start();
+      // The app's update path as composition runs it (a per-user AppImage, the most eager updater), policy on.
+      const appImage = { platform: 'linux', isPackaged: true, env: { APPIMAGE: '/home/ana/Stratus.AppImage' } } as const;
+      const probe: InstallProbe = { exists: () => false, readText: () => undefined, writable: () => true };
+      const app = { isPackaged: true, getName: () => 'Stratus' };
+      const updater = startAppUpdates({ policy: policy(true), app, log: quietLog, facts: appImage, probe, importUpdater: importer, feedUrl: feed.url });
+      expect(updater.mode).toBe('off');
       expect(vi.getTimerCount()).toBe(0);
       vi.advanceTimersByTime(7 * 24 * 60 * 60_000);
-      await expect(updater.checkNow()).resolves.toEqual({ checked: false, reason: decision.explanation });
+      await expect(updater.checkNow()).resolves.toMatchObject({ checked: false, reason: expect.stringMatching(/DisableAutoUpdate/) });
       await expect(updater.installNow()).rejects.toThrow(/DisableAutoUpdate/);
       updater.dispose();
+
+      // Control: the same path with the policy off schedules a check, which loads the updater when it fires.
+      const standIn = vi.fn(() => Promise.resolve<UpdaterLike>({
+        configure: () => undefined,
+        checkForUpdates: () => Promise.resolve(null),
+        downloadUpdate: () => Promise.resolve(),
+        quitAndInstall: () => undefined,
+        onUpdateDownloaded: () => ({ dispose: () => undefined }),
+        onError: () => ({ dispose: () => undefined }),
+      }));
+      const allowed = startAppUpdates({ policy: policy(false), app, log: quietLog, facts: appImage, probe, importUpdater: standIn, feedUrl: feed.url });
+      expect(allowed.mode).toBe('install');
+      expect(vi.getTimerCount()).toBe(1);
+      await vi.advanceTimersByTimeAsync(5 * 60_000);
+      expect(standIn).toHaveBeenCalledTimes(1);
+      allowed.dispose();
 
       expect(importer).not.toHaveBeenCalled();
       expect(electronUpdaterLoaded()).toBe(false);
