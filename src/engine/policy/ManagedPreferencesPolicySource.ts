@@ -75,7 +75,8 @@ export class ManagedPreferencesPolicySource implements PolicySource {
     } catch (err) {
       return failed(where, `not a valid property list (${err instanceof Error ? err.message : String(err)})`);
     }
-    return layerFromObject(where, root);
+    // A custom-settings payload may carry its profile keys (PayloadUUID, PayloadType…) into the managed file.
+    return layerFromObject(where, root, { ignoreKeys: /^Payload[A-Z]/ });
   }
 
   private async parse(bytes: Uint8Array): Promise<unknown> {

@@ -13,6 +13,8 @@ export interface LayerOptions {
   readonly caseInsensitiveNames?: boolean;
   /** Accept 0/1 for booleans: the registry has no boolean type (ADMX writes REG_DWORD). @default false */
   readonly numericBooleans?: boolean;
+  /** Root keys that are not policies and are skipped silently (a profile's Payload… keys). @default none */
+  readonly ignoreKeys?: RegExp;
 }
 
 export type CheckResult = { readonly ok: true; readonly value: PolicyValue } | { readonly ok: false; readonly reason: string };
@@ -106,7 +108,7 @@ export function layerFromObject(where: string, root: unknown, options: LayerOpti
   for (const [key, value] of Object.entries(root as Record<string, unknown>)) {
     if (key !== 'Defaults') {
       // JSON Schema's "$schema" is allowed so the example file can point at its schema.
-      if (key !== '$schema') enforced.set(key, value);
+      if (key !== '$schema' && options.ignoreKeys?.test(key) !== true) enforced.set(key, value);
       continue;
     }
     if (typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date) && !(value instanceof Uint8Array)) {

@@ -87,6 +87,16 @@ describe('ManagedPreferencesPolicySource', () => {
     expect(layer.problems[0]).toMatch(/damaged\.plist: not a valid property list .*; none of its policies apply$/);
   });
 
+  it('skips the profile\'s Payload keys that a custom-settings payload may leave in the managed file', async () => {
+    const file = join(dir, 'payload.plist');
+    await writeFile(
+      file,
+      '<?xml version="1.0"?><plist version="1.0"><dict><key>PayloadType</key><string>io.stratus.desktop</string><key>PayloadUUID</key><string>0EB24400-523E-4D5D-93A7-6F36711FF83F</string>' +
+        '<key>PayloadVersion</key><integer>1</integer><key>Bucket</key><string>acme-stratus</string></dict></plist>',
+    );
+    expect(await new ManagedPreferencesPolicySource({ file }).read()).toEqual({ enforced: { Bucket: 'acme-stratus' }, defaults: {}, problems: [] });
+  });
+
   it('reads afresh each time: a key the profile no longer sets stops applying', async () => {
     const file = join(dir, 'changing.plist');
     const source = new ManagedPreferencesPolicySource({ file });
