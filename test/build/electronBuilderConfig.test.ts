@@ -25,6 +25,7 @@ interface BuilderConfig {
   asarUnpack?: string[] | string;
   electronFuses?: Record<string, boolean>;
   publish?: { provider?: string; url?: string } | null;
+  generateUpdatesFilesForAllChannels?: boolean;
   extraMetadata?: { homepage?: string };
   win?: { target?: Target[] };
   nsis?: Record<string, unknown>;
@@ -170,6 +171,8 @@ describe('electron-builder.yml', () => {
   it('publishes update metadata for a generic server whose URL comes from the environment', async () => {
     const config = await loadConfig();
     expect(config.publish).toEqual({ provider: 'generic', url: '${env.STRATUS_UPDATE_URL}' });
+    // The beta channel (UpdateChannel policy) must also see stable releases.
+    expect(config.generateUpdatesFilesForAllChannels).toBe(true);
   });
 
   it('holds no certificate path, password or notarization credential', () => {
