@@ -12,6 +12,8 @@
  * - policy values fill what the user did not give, so a machine the admin
  *   set up needs no config file.
  *
+ * Levels: `--flags` and STRATUS_* variables are per invocation, so they rank
+ * as "flag"; the config file and AWS_REGION are the user's settings ("user").
  * Policy read problems (wrong types, an unsafe policy file) are warnings on
  * stderr; the policies that could be read still apply.
  */
@@ -188,7 +190,8 @@ export function applyPolicies(merged: MergedSettings, policies: PolicySet, env: 
   const sources = new Map(merged.sources);
   const fromPolicy = (setting: string): { value: PolicyValue; label: string } | undefined => {
     const r = resolved.settings[setting];
-    if (r === undefined || r.value === null || (r.source !== 'policy' && r.source !== 'policy-default')) return undefined;
+    // A lock holds a setting to its built-in default too (LockSyncFolder alone: ~/Stratus).
+    if (r === undefined || r.value === null || (r.source !== 'policy' && r.source !== 'policy-default' && !r.locked)) return undefined;
     return { value: r.value, label: `the policy ${r.policy ?? setting}` };
   };
   for (const [setting, field] of Object.entries(TOP_LEVEL)) {

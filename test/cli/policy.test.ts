@@ -181,6 +181,18 @@ describe('applyPolicies', () => {
     expect(result.merged.sources.get('folder')).toBe('the policy DefaultSyncFolder');
   });
 
+  it('fills the folder a lock holds to its built-in default, and refuses another', () => {
+    const policies: PolicySet = { machine: { enforced: { LockSyncFolder: true }, defaults: {}, problems: [] }, user: empty };
+    const filled = applyPolicies(merged({ version: 1, auth: 'aws' }, { auth: 'default' }), policies, { HOME: '/home/ada' });
+    expect(filled.ok && filled.merged.raw['folder']).toBe('/home/ada/Stratus');
+    expect(filled.ok && filled.merged.sources.get('folder')).toBe('the policy LockSyncFolder');
+    expect(applyPolicies(merged({ version: 1, folder: '/home/ada/Stratus/' }, { folder: '--folder' }), policies, { HOME: '/home/ada' }).ok).toBe(true);
+    expect(applyPolicies(merged({ version: 1, folder: '/data' }, { folder: '--folder' }), policies, { HOME: '/home/ada' })).toEqual({
+      ok: false,
+      errors: ['--folder /data contradicts the policy LockSyncFolder = true set by your organization (folder must be "~/Stratus")'],
+    });
+  });
+
   it('keeps what the user gave when it agrees, and leaves "aws" when the admin only set defaults', () => {
     const policies: PolicySet = { machine: { enforced: { Bucket: 'acme-stratus' }, defaults: { CognitoUserPoolId: 'eu-west-1_AbC' }, problems: [] }, user: empty };
     const result = applyPolicies(merged({ version: 1, auth: 'aws', bucket: 'acme-stratus' }, { auth: 'default', bucket: '--bucket' }), policies, {});
