@@ -19,6 +19,7 @@ import { ENGINE_FOLDER } from '../engine/local/IgnoreRules.js';
 import type { ParsedArgs } from './args.js';
 import type { CommandIo } from './CliIo.js';
 import { mergeSettings, validateSyncSettings, type MergedSettings, type SyncSettings } from './config.js';
+import { enforcePolicies } from './policyCheck.js';
 
 /** What the first run needs to ask, with the settings it will complete. */
 export interface SetupNeed {
@@ -27,6 +28,8 @@ export interface SetupNeed {
   readonly settings: Omit<SyncSettings, 'folder'> & { readonly folder?: string };
   readonly signIn: boolean;
   readonly folder: boolean;
+  /** The folder a policy named (DefaultSyncFolder), offered first. */
+  readonly suggestedFolder?: string;
 }
 
 /** Whether `watch --ui` should start with the first-run flow; undefined: go the usual way (and report problems there). */
@@ -34,7 +37,18 @@ export async function setupNeed(args: ParsedArgs, io: CommandIo): Promise<SetupN
   if (!args.ui.enabled) return undefined;
   const merge = await mergeSettings(args.settings, io.env, io.cwd);
   if (!merge.ok) return undefined;
-  const merged = merge.merged;
+  // Managed policies first (issue 9): a contradiction is reported by the usual path; policy values fill the rest.
+  const policed = await enforcePolicies(merge.merged, io);
+  if (!policed.ok) return undefined;
+  let merged = policed.merged;
+  // A folder the organization named but that does not exist yet is the first run's suggestion, created when chosen.
+  let suggested: string | undefined;
+  const folder = merged.raw['folder'];
+  if (typeof folder === 'string' && merged.sources.get('folder')?.startsWith('the policy ') === true && (await stat(folder).catch(() => undefined)) === undefined) {
+    suggested = folder;
+    const { folder: _missing, ...raw } = merged.raw;
+    merged = { ...merged, raw };
+  }
   const folderGiven = typeof merged.raw['folder'] === 'string';
   // Everything but the folder must already be right: the first run asks only for what a person chooses.
   const probe = validateSyncSettings(folderGiven ? merged : { ...merged, raw: { ...merged.raw, folder: '/' } });
@@ -47,7 +61,7 @@ export async function setupNeed(args: ParsedArgs, io: CommandIo): Promise<SetupN
     signIn = (await vaultFor(settings.cognito, io.env, io.cwd).get()) === undefined;
   }
   if (!signIn && folderGiven) return undefined;
-  return { merged, settings, signIn, folder: !folderGiven };
+  return { merged, settings, signIn, folder: !folderGiven, ...(suggested === undefined ? {} : { suggestedFolder: suggested }) };
 }
 
 /** The home folder the environment names (tests set HOME), else the OS's. */
@@ -55,8 +69,8 @@ function home(io: CommandIo): string {
   return io.env['HOME'] ?? io.env['USERPROFILE'] ?? homedir();
 }
 
-export function suggestedFolder(io: CommandIo): string {
-  return join(home(io), 'Stratus');
+export function suggestedFolder(io: CommandIo, need?: SetupNeed): string {
+  return need?.suggestedFolder ?? join(home(io), 'Stratus');
 }
 
 /** Writes `folder` into the JSON config file, keeping every other field; temp file + rename, so a crash leaves the old file. */

@@ -19,21 +19,23 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StratusError } from '../../core/StratusError.js';
 import type { SyncEngine } from '../../engine/SyncEngine.js';
+import type { BandwidthLimits } from '../../engine/ports.js';
 import type { StatusPage } from '../../engine/ui/StatusPageServer.js';
 import type { ContinuousSync } from '../../engine/watch/ContinuousSync.js';
 import type { StatusFace } from '../../engine/watch/statusFace.js';
 import type { CompletedRun, StateChange } from '../../engine/watch/SyncScheduler.js';
 import { describeCounts } from '../../engine/SyncResult.js';
 import type { ParsedArgs } from '../args.js';
-import { bandwidthFromArgs } from '../bandwidth.js';
+import { bandwidthFromArgs, effectiveBandwidth } from '../bandwidth.js';
 import type { CommandIo } from '../CliIo.js';
 import { cliLoggers } from '../CliIo.js';
 import { createRemote, endpointLabel, failureContext, type RemoteConnection } from '../createRemote.js';
 import { ExitCode } from '../exitCodes.js';
 import { reportFailure } from '../failures.js';
 import { describeLocation, syncJson } from '../output.js';
-import { checkFolder, type SyncSettings } from '../config.js';
+import { checkFolder, engineSettings, mergeSettings, type SyncSettings } from '../config.js';
 import { problems, syncSettings } from '../syncSettings.js';
+import { watchPreferences } from '../watchPreferences.js';
 import { machineName, setupNeed, setupPorts, suggestedFolder, type SetupNeed } from '../watchSetup.js';
 import type { StatusRelay } from '../../engine/ui/StatusRelay.js';
 
@@ -148,7 +150,7 @@ async function runFirstRun(
     ports: setupPorts(need, io, loggers('auth')),
     signedIn: !need.signIn,
     ...(need.settings.folder === undefined ? {} : { folder: need.settings.folder }),
-    suggestedFolder: suggestedFolder(io),
+    suggestedFolder: suggestedFolder(io, need),
     machine: machineName(),
   });
   const relay = new StatusRelay(flow, flow);
@@ -188,18 +190,18 @@ export async function runWatch(args: ParsedArgs, io: CommandIo): Promise<ExitCod
   if (typeof uiPort === 'string') return problems(io, [uiPort]);
   const bandwidth = bandwidthFromArgs(args);
   if (Array.isArray(bandwidth)) return problems(io, bandwidth);
-  const loggers = cliLoggers(io, args.verbose);
   const emit = (line: string, json: Record<string, unknown>): void => io.stdout(args.json ? JSON.stringify({ ...json, at: new Date().toISOString() }) : `${clock()} ${line}`);
   // First run with --ui: not signed in yet, or no folder chosen — the status page asks (watchSetup.ts).
   const need = await setupNeed(args, io);
   let firstRun: FirstRun | undefined;
   if (need !== undefined) {
-    const started = await runFirstRun(need, args, io, emit, loggers, uiPort ?? 0);
+    const started = await runFirstRun(need, args, io, emit, cliLoggers(io, args.verbose, need.settings.logLevel), uiPort ?? 0);
     if (typeof started === 'number') return started;
     firstRun = started;
   }
   const settings = firstRun?.settings ?? await syncSettings(args, io);
   if (typeof settings === 'number') return settings;
+  const loggers = cliLoggers(io, args.verbose, settings.logLevel);
 
   let connection: RemoteConnection | undefined;
   let engine: SyncEngine | undefined;
@@ -214,7 +216,8 @@ export async function runWatch(args: ParsedArgs, io: CommandIo): Promise<ExitCod
   let fatal: unknown;
   try {
     connection = await createRemote(settings, io.env, loggers('s3'), io.cwd);
-    connection.remote.setBandwidthLimits?.(bandwidth);
+    const limits = effectiveBandwidth(args, bandwidth, settings.bandwidth);
+    connection.remote.setBandwidthLimits?.(limits);
     const [{ SyncEngine: Engine }, { ContinuousSync: Continuous }, { HeadMarker }] = await Promise.all([
       import('../../engine/SyncEngine.js'),
       import('../../engine/watch/ContinuousSync.js'),
@@ -228,15 +231,22 @@ export async function runWatch(args: ParsedArgs, io: CommandIo): Promise<ExitCod
           rendererDir: await rendererDir(),
         }
       : undefined;
-    engine = await Engine.open({ root: settings.folder, remote: connection.remote, location: connection.location, log: loggers('engine') });
+    // Where each preference is set, for the Settings screen: the first run's merge, else the one syncSettings made.
+    const merged = need?.merged ?? (ui === undefined ? undefined : await mergeSettings(args.settings, io.env, io.cwd).then((m) => (m.ok ? m.merged : undefined)));
+    engine = await Engine.open({
+      root: settings.folder, remote: connection.remote, location: connection.location, log: loggers('engine'),
+      // The config file's deviceName (conflicted-copy names) and massDelete rail.
+      ...engineSettings(settings),
+    });
     const marker = new HeadMarker({
       client: connection.client,
       bucket: connection.location.bucket,
       prefix: connection.location.prefix,
-      deviceName: hostname(),
+      deviceName: settings.deviceName ?? hostname(),
       endpoint: endpointLabel(settings),
     });
     const location = connection.location;
+    const remote = connection.remote;
     emit(`watching ${settings.folder} with ${describeLocation(location)} (Ctrl-C to stop)`, { event: 'started', folder: settings.folder, location });
     let succeeded = false;
     watch = await Continuous.start({
@@ -257,6 +267,15 @@ export async function runWatch(args: ParsedArgs, io: CommandIo): Promise<ExitCod
         ...(firstRun === undefined ? {} : { firstRun: true, ...(firstRun.account === undefined ? {} : { account: firstRun.account }) }),
         location: { bucket: location.bucket, prefix: location.prefix, ...(location.endpoint === undefined ? {} : { endpoint: location.endpoint }) },
         canOpenFiles: false,
+        preferences: watchPreferences({
+          settings,
+          sources: merged?.sources ?? new Map<string, string>(),
+          ...(merged?.configFile === undefined ? {} : { configFile: merged.configFile }),
+          bandwidth: limits,
+          verbose: args.verbose,
+          folderFromFirstRun: firstRun !== undefined && need?.folder === true,
+          ...(remote.setBandwidthLimits === undefined ? {} : { setBandwidthLimits: (l: BandwidthLimits) => remote.setBandwidthLimits?.(l) }),
+        }),
         log: loggers('ui'),
       });
       if (firstRun !== undefined) {
