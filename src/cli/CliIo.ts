@@ -4,6 +4,7 @@
  * a hermetic environment.
  */
 import { createLoggerFactory, type LoggerFactory } from '../engine/logger.js';
+import type { LogLevel } from '../shared/StratusApi.js';
 import type { Env } from './config.js';
 
 export interface CliIo {
@@ -25,7 +26,17 @@ export interface CommandIo extends CliIo {
   readonly cwd: string;
 }
 
-/** JSON log lines to stderr with --verbose (debug and up); otherwise no logs at all, only the CLI's own lines. */
-export function cliLoggers(io: CliIo, verbose: boolean): LoggerFactory {
-  return createLoggerFactory(verbose ? { write: io.stderr, level: 'debug' } : { write: () => undefined, level: 'error' });
+/** The level the CLI logs at: debug with --verbose, else the config file's "logLevel"; undefined: no logs. */
+export function cliLogLevel(verbose: boolean, configured?: LogLevel): LogLevel | undefined {
+  return verbose ? 'debug' : configured;
+}
+
+/**
+ * JSON log lines to stderr at `cliLogLevel`'s level and up (--verbose: debug;
+ * else the config file's "logLevel"); with neither, no logs at all, only the
+ * CLI's own lines.
+ */
+export function cliLoggers(io: CliIo, verbose: boolean, configured?: LogLevel): LoggerFactory {
+  const level = cliLogLevel(verbose, configured);
+  return createLoggerFactory(level !== undefined ? { write: io.stderr, level } : { write: () => undefined, level: 'error' });
 }

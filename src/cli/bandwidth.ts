@@ -3,8 +3,11 @@
  * A plain number is bytes per second; K, M and G (optionally followed by
  * "i", "B" and "/s") are KiB, MiB and GiB per second, as rclone's --bwlimit
  * reads them ("10M" = 10 MiB/s). "off" or "0" means no limit.
+ * Without a flag, a direction takes the config file's "bandwidth" (bytes per
+ * second); a flag wins for its own direction, "off" included.
  */
 import type { BandwidthLimits } from '../engine/ports.js';
+import type { StratusConfig } from '../shared/StratusConfig.js';
 import type { ParsedArgs } from './args.js';
 
 const UNITS: Readonly<Record<string, number>> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
@@ -36,5 +39,16 @@ export function bandwidthFromArgs(args: ParsedArgs): BandwidthLimits | string[] 
   const up = read(args.bandwidth.up, 'limit-up');
   const down = read(args.bandwidth.down, 'limit-down');
   if (errors.length > 0) return errors;
+  return { ...(up === undefined ? {} : { uploadBytesPerSecond: up }), ...(down === undefined ? {} : { downloadBytesPerSecond: down }) };
+}
+
+/**
+ * The limits in effect: each direction from its flag when one was given
+ * (`flags` is bandwidthFromArgs's result, "off" there lifts the file's limit),
+ * else from the config file's "bandwidth".
+ */
+export function effectiveBandwidth(args: ParsedArgs, flags: BandwidthLimits, config: StratusConfig['bandwidth']): BandwidthLimits {
+  const up = args.bandwidth.up !== undefined ? flags.uploadBytesPerSecond : config?.upBytesPerSecond;
+  const down = args.bandwidth.down !== undefined ? flags.downloadBytesPerSecond : config?.downBytesPerSecond;
   return { ...(up === undefined ? {} : { uploadBytesPerSecond: up }), ...(down === undefined ? {} : { downloadBytesPerSecond: down }) };
 }

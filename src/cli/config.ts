@@ -6,10 +6,16 @@
  * back as one line that says where the bad value came from, or how to give a
  * missing one. Reads only the config file; the environment and working
  * directory come from the caller (CliIo), never from process globals.
+ *
+ * The preferences (deviceName, bandwidth, massDelete, logLevel) come only from
+ * the config file, or their defaults; `--limit-up` / `--limit-down` win over
+ * "bandwidth" (bandwidth.ts) and `--verbose` over "logLevel" (CliIo.ts).
+ * The app-only keys of the app's settings file are carried along unread.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseStratusConfig, type CognitoSettings, type StratusConfig } from '../shared/StratusConfig.js';
+import type { SyncEngineOptions } from '../engine/SyncEngine.js';
 import type { SettingFlags } from './args.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -162,6 +168,14 @@ export function validateSyncSettings(merged: MergedSettings): SyncSettingsResult
   if (merged.raw['folder'] === undefined) errors.push(missing('folder'));
   if (!result.ok || errors.length > 0) return { ok: false, errors };
   return { ok: true, settings: result.config as SyncSettings };
+}
+
+/** The config file's preferences as SyncEngine options (absent ones keep the engine's defaults: host name, 500 files, half). */
+export function engineSettings(settings: Pick<StratusConfig, 'deviceName' | 'massDelete'>): Pick<SyncEngineOptions, 'deviceName' | 'maxDeletes' | 'maxDeleteRatio'> {
+  return {
+    ...(settings.deviceName === undefined ? {} : { deviceName: settings.deviceName }),
+    ...(settings.massDelete === undefined ? {} : { maxDeletes: settings.massDelete.maxFiles, maxDeleteRatio: settings.massDelete.maxRatio }),
+  };
 }
 
 /** What the sign-in commands (login, logout, whoami) need: the cognito block, and the bucket when one is given. */

@@ -26,6 +26,7 @@ Sync options:
   --confirm-deletes   Go ahead with deletes a safety rail stopped (e.g. an emptied folder).
   --limit-up RATE     Upload bandwidth limit, e.g. 500K or 2M (KiB/MiB per second; also for watch).
   --limit-down RATE   Download bandwidth limit, likewise. A plain number is bytes per second.
+                      Each flag wins over "bandwidth" in the config file; "off" lifts its limit.
 
 Watch options (times in milliseconds):
   --debounce-ms MS    Quiet time after the last local change before a run (default: 500).
@@ -54,11 +55,18 @@ Settings (a flag wins over its environment variable, which wins over the config 
                                           in cognito mode it is always <identityId>/.
   --config FILE         STRATUS_CONFIG    JSON file with the same settings:
                                           {"version": 1, "auth": "aws", "region": …, "bucket": …, …}
+                                          and, only there: "deviceName" (conflicted-copy names;
+                                          default: the host name), "bandwidth" (bytes per second:
+                                          {"upBytesPerSecond": …, "downBytesPerSecond": …}),
+                                          "massDelete" (the rail; default {"maxFiles": 500,
+                                          "maxRatio": 0.5}) and "logLevel" (debug|info|warn|error:
+                                          JSON log lines on stderr). The app's settings file works
+                                          too (its app-only keys are ignored).
 
 Output:
   --json           stdout is one JSON object (sync: counts, stop, failed items; status: the state;
                    doctor: the checks and the verdict); watch: one JSON object per line per event.
-  --verbose        Debug logs (JSON lines) and stack traces on stderr.
+  --verbose        Debug logs (JSON lines) and stack traces on stderr (wins over "logLevel").
   -h, --help       Show this help.
   -v, --version    Print the version.
 

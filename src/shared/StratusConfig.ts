@@ -18,9 +18,22 @@
  *       "redirectUri": "http://localhost:53682/callback",
  *       "identityEndpoint": "http://127.0.0.1:4567",   // optional: Cognito Identity endpoint
  *       "hostedUiBase": "https://auth.example.com"      // optional: for /logout when discovery lacks it
- *     }
+ *     },
+ *     "deviceName": "ada-laptop",              // optional: in conflicted-copy names (1–100 characters); the host name when absent
+ *     "bandwidth": { "upBytesPerSecond": 1048576, "downBytesPerSecond": 4194304 },   // optional, each direction too: no limit
+ *     "massDelete": { "maxFiles": 500, "maxRatio": 0.5 },   // optional: the mass-delete rail (both fields; these are the defaults)
+ *     "logLevel": "info"                       // optional: debug, info, warn or error
  *   }
+ *
+ * The preference fields (deviceName, bandwidth, massDelete, logLevel) are the
+ * Settings screen's `Preferences` (StratusApi.ts), under the same names and
+ * rules as `isPreferences`, so the app's settings file — a superset of this
+ * one (src/main/settings/appSettings.ts) — works as a CLI config file. The
+ * app-only keys it also holds (startAtLogin, notifications, pauseOnBattery,
+ * useSystemBrowser, allowPlaintextTokenStorage) are accepted and ignored
+ * here: they mean nothing to the CLI. Any other unknown key is ignored too.
  */
+import type { LogLevel, Preferences } from './StratusApi.js';
 
 export interface CognitoSettings {
   readonly issuer: string;
@@ -41,7 +54,18 @@ export interface StratusConfig {
   readonly prefix?: string;
   readonly folder?: string;
   readonly cognito?: CognitoSettings;
+  /** Shown in conflicted-copy names and the change marker. @default os.hostname() */
+  readonly deviceName?: string;
+  /** Bytes per second per direction; a direction absent: no limit. `--limit-up` / `--limit-down` win over it. */
+  readonly bandwidth?: Preferences['bandwidth'];
+  /** The mass-delete rail. @default { maxFiles: 500, maxRatio: 0.5 } (DEFAULT_MASS_DELETE) */
+  readonly massDelete?: Preferences['massDelete'];
+  /** Logs at this level and above (the CLI: JSON lines on stderr; `--verbose` means debug). */
+  readonly logLevel?: LogLevel;
 }
+
+/** The mass-delete rail when the config names none (the engine's own defaults, core/safety.ts). */
+export const DEFAULT_MASS_DELETE: NonNullable<Preferences['massDelete']> = { maxFiles: 500, maxRatio: 0.5 };
 
 export type ConfigResult = { readonly ok: true; readonly config: StratusConfig } | { readonly ok: false; readonly errors: string[] };
 
@@ -65,6 +89,53 @@ function checkString(errors: string[], field: string, value: unknown, required: 
 
 /** S3 bucket naming rules (the subset that catches typos: length, charset, shape). */
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/** Largest bandwidth limit accepted (1 TiB/s, as `isPreferences`): anything above is a typo, not a limit. */
+const MAX_RATE = 2 ** 40;
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+const BANDWIDTH_KEYS = ['upBytesPerSecond', 'downBytesPerSecond'];
+
+function shown(value: unknown): string {
+  return value === undefined ? 'nothing' : JSON.stringify(value);
+}
+
+/** The preference fields, by `isPreferences`'s rules, each problem in one line. */
+function checkPreferences(errors: string[], value: Record<string, unknown>): void {
+  const deviceName = value['deviceName'];
+  if (deviceName !== undefined && (typeof deviceName !== 'string' || deviceName.trim() === '' || deviceName.length > 100)) {
+    errors.push(`deviceName must be a name of 1 to 100 characters, got ${typeof deviceName === 'string' && deviceName.length > 100 ? `${deviceName.length} characters` : shown(deviceName)}`);
+  }
+  const bandwidth = value['bandwidth'];
+  if (bandwidth !== undefined) {
+    if (!isRecord(bandwidth)) {
+      errors.push(`bandwidth must be an object like {"upBytesPerSecond": 1048576, "downBytesPerSecond": 4194304}, got ${shown(bandwidth)}`);
+    } else {
+      const unknown = Object.keys(bandwidth).filter((key) => !BANDWIDTH_KEYS.includes(key));
+      if (unknown.length > 0) errors.push(`bandwidth has unknown keys ${unknown.map((k) => `"${k}"`).join(', ')}: use upBytesPerSecond and downBytesPerSecond`);
+      for (const key of BANDWIDTH_KEYS) {
+        const rate = bandwidth[key];
+        if (rate !== undefined && !(Number.isSafeInteger(rate) && (rate as number) >= 1 && (rate as number) <= MAX_RATE)) {
+          errors.push(`bandwidth.${key} must be a whole number of bytes per second from 1 to ${MAX_RATE} (leave it out for no limit), got ${shown(rate)}`);
+        }
+      }
+    }
+  }
+  const massDelete = value['massDelete'];
+  if (massDelete !== undefined) {
+    if (!isRecord(massDelete)) {
+      errors.push(`massDelete must be an object like {"maxFiles": 500, "maxRatio": 0.5}, got ${shown(massDelete)}`);
+    } else {
+      const files = massDelete['maxFiles'];
+      const ratio = massDelete['maxRatio'];
+      if (!(Number.isSafeInteger(files) && (files as number) >= 1)) errors.push(`massDelete.maxFiles must be a whole number of files, 1 or more, got ${shown(files)}`);
+      if (!(typeof ratio === 'number' && ratio > 0 && ratio <= 1)) errors.push(`massDelete.maxRatio must be a number above 0 and at most 1 (0.5 = half the synced files), got ${shown(ratio)}`);
+    }
+  }
+  const logLevel = value['logLevel'];
+  if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel as LogLevel)) {
+    errors.push(`logLevel must be one of ${LOG_LEVELS.map((l) => `"${l}"`).join(', ')}, got ${shown(logLevel)}`);
+  }
+}
 
 /** Validates a parsed config file; every problem is listed, each in one line. */
 export function parseStratusConfig(value: unknown): ConfigResult {
@@ -101,5 +172,6 @@ export function parseStratusConfig(value: unknown): ConfigResult {
       checkUrl(errors, 'cognito.hostedUiBase', cognito['hostedUiBase'], false);
     }
   }
+  checkPreferences(errors, value);
   return errors.length > 0 ? { ok: false, errors } : { ok: true, config: value as unknown as StratusConfig };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SettingFlags } from '../../src/cli/args.js';
-import { checkFolder, folderSetting, mergeSettings, validateSyncSettings, type Env } from '../../src/cli/config.js';
+import { checkFolder, engineSettings, folderSetting, mergeSettings, validateSyncSettings, type Env } from '../../src/cli/config.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -124,5 +124,48 @@ describe('settings validation', () => {
     expect(await checkFolder(join(dir, 'absent'))).toBe(`the folder "${join(dir, 'absent')}" does not exist (create it first, or check the path)`);
     const file = await configFile('plain.txt', 'x');
     expect(await checkFolder(file)).toBe(`"${file}" is a file, not a folder (choose a folder to sync)`);
+  });
+});
+
+describe('preferences in the config file', () => {
+  const connection = { version: 1, auth: 'aws', region: 'eu-west-1', bucket: 'stratus', prefix: 'p/', folder: '/x' };
+
+  it('carries deviceName, bandwidth, massDelete and logLevel from the file, naming it as their source', async () => {
+    const file = await configFile('prefs.json', {
+      ...connection, deviceName: 'ada-laptop', bandwidth: { upBytesPerSecond: 1024 }, massDelete: { maxFiles: 3, maxRatio: 0.25 }, logLevel: 'warn',
+    });
+    const merged = await settings({ config: file });
+    for (const key of ['deviceName', 'bandwidth', 'massDelete', 'logLevel']) expect(merged.sources.get(key)).toBe(`the config file ${file}`);
+    const result = validateSyncSettings(merged);
+    expect(result).toMatchObject({
+      ok: true,
+      settings: { deviceName: 'ada-laptop', bandwidth: { upBytesPerSecond: 1024 }, massDelete: { maxFiles: 3, maxRatio: 0.25 }, logLevel: 'warn' },
+    });
+    if (result.ok) expect(engineSettings(result.settings)).toEqual({ deviceName: 'ada-laptop', maxDeletes: 3, maxDeleteRatio: 0.25 });
+  });
+
+  it('leaves the engine its defaults when the file names no preference', async () => {
+    const result = validateSyncSettings(await settings({ config: await configFile('plain.json', connection) }));
+    expect(result.ok).toBe(true);
+    if (result.ok) expect(engineSettings(result.settings)).toEqual({});
+  });
+
+  it('takes the app settings file as it is: app-only keys are ignored', async () => {
+    const file = await configFile('settings.json', {
+      ...connection, startAtLogin: true, notifications: true, bandwidth: {}, pauseOnBattery: false,
+      massDelete: { maxFiles: 500, maxRatio: 0.5 }, logLevel: 'info', useSystemBrowser: false, allowPlaintextTokenStorage: false,
+    });
+    expect(validateSyncSettings(await settings({ config: file })).ok).toBe(true);
+  });
+
+  it('says which preference in which file is wrong, one line each', async () => {
+    const file = await configFile('bad-prefs.json', { ...connection, massDelete: { maxFiles: 0, maxRatio: 0.5 }, logLevel: 'loud' });
+    expect(validateSyncSettings(await settings({ config: file }))).toEqual({
+      ok: false,
+      errors: [
+        `massDelete.maxFiles must be a whole number of files, 1 or more, got 0 (from the config file ${file})`,
+        `logLevel must be one of "debug", "info", "warn", "error", got "loud" (from the config file ${file})`,
+      ],
+    });
   });
 });

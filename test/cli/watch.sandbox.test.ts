@@ -6,9 +6,9 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Env } from '../../src/cli/config.js';
 import { ExitCode, runCli } from '../../src/cli/runCli.js';
@@ -68,6 +68,33 @@ describe('stratus watch', () => {
     const events = out.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(events[0]).toMatchObject({ event: 'started', folder, location: { bucket: sandbox.info.bucket, prefix } });
     expect(events).toContainEqual(expect.objectContaining({ event: 'run', reasons: ['local'], uploaded: 1, errors: 0 }));
+  });
+
+  it('takes deviceName and the massDelete rail from the config file: the change marker names the device, a 4-file delete stops', async () => {
+    const { folder, prefix, args } = await place();
+    for (let i = 1; i <= 20; i++) await writeFile(join(folder, `f${i}.txt`), `file ${i}`);
+    const config = join(scratch, `config-${randomUUID()}.json`);
+    await writeFile(config, JSON.stringify({ deviceName: 'watch-config-box', massDelete: { maxFiles: 3, maxRatio: 0.5 }, notifications: false }));
+    const out: string[] = [];
+    const err: string[] = [];
+    const interrupt = new AbortController();
+    const done = runCli(args('--json', '--config', config), { stdout: (l) => out.push(l), stderr: (l) => err.push(l), version: 'test', env, cwd: scratch, signal: interrupt.signal });
+    try {
+      await until(async () => (await remoteKeys(prefix)).length === 20, 10_000, 'the first run');
+      let marker: { writtenBy?: string } | undefined;
+      await until(async () => {
+        const got = await admin.send(new GetObjectCommand({ Bucket: sandbox.info.bucket, Key: `${prefix}.stratus/head` })).catch(() => undefined);
+        marker = got === undefined ? undefined : JSON.parse((await got.Body?.transformToString()) ?? '{}') as { writtenBy?: string };
+        return marker !== undefined;
+      }, 10_000, 'the change marker');
+      expect(marker?.writtenBy).toBe('watch-config-box');
+      for (let i = 1; i <= 4; i++) await rm(join(folder, `f${i}.txt`));
+      await until(() => err.some((l) => l.includes('would delete 4 files on the server')), 10_000, 'the rail');
+    } finally {
+      interrupt.abort();
+    }
+    expect(await done).toBe(ExitCode.ok);
+    expect(await remoteKeys(prefix)).toHaveLength(20);
   });
 
   it('refuses a timing that is not a sane number of milliseconds', async () => {

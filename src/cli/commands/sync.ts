@@ -8,9 +8,10 @@
 import type { SyncEngine } from '../../engine/SyncEngine.js';
 import type { SyncResult } from '../../engine/SyncResult.js';
 import type { ParsedArgs } from '../args.js';
-import { bandwidthFromArgs } from '../bandwidth.js';
+import { bandwidthFromArgs, effectiveBandwidth } from '../bandwidth.js';
 import type { CommandIo } from '../CliIo.js';
 import { cliLoggers } from '../CliIo.js';
+import { engineSettings } from '../config.js';
 import { createRemote, failureContext, type RemoteConnection } from '../createRemote.js';
 import { ExitCode } from '../exitCodes.js';
 import { reportFailure } from '../failures.js';
@@ -45,15 +46,19 @@ export async function runSync(args: ParsedArgs, io: CommandIo): Promise<ExitCode
   const settings = await syncSettings(args, io);
   if (typeof settings === 'number') return settings;
 
-  const loggers = cliLoggers(io, args.verbose);
+  const loggers = cliLoggers(io, args.verbose, settings.logLevel);
   let connection: RemoteConnection | undefined;
   let engine: SyncEngine | undefined;
   try {
     connection = await createRemote(settings, io.env, loggers('s3'), io.cwd);
-    connection.remote.setBandwidthLimits?.(bandwidth);
+    connection.remote.setBandwidthLimits?.(effectiveBandwidth(args, bandwidth, settings.bandwidth));
     // Loaded on use: the engine pulls in SQLite and the scanner, which --help and usage errors never need.
     const { SyncEngine: Engine } = await import('../../engine/SyncEngine.js');
-    engine = await Engine.open({ root: settings.folder, remote: connection.remote, location: connection.location, log: loggers('engine') });
+    engine = await Engine.open({
+      root: settings.folder, remote: connection.remote, location: connection.location, log: loggers('engine'),
+      // The config file's deviceName (conflicted-copy names) and massDelete rail.
+      ...engineSettings(settings),
+    });
     const result = await engine.runOnce({
       dryRun: args.dryRun,
       confirmDeletes: args.confirmDeletes,
