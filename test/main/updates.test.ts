@@ -12,7 +12,7 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -306,6 +306,9 @@ describe('AppUpdater with the real electron-updater against a local feed', () =>
     proc.resourcesPath = dir;
     // AppImageUpdater checks only when it runs from an AppImage.
     vi.stubEnv('APPIMAGE', join(dir, 'Stratus.AppImage'));
+    // What the installer ships beside the app (a download reads its cache folder name), and that cache.
+    writeFileSync(join(dir, 'app-update.yml'), 'provider: generic\nurl: http://127.0.0.1:9/\nupdaterCacheDirName: stratus-updater-test\n');
+    vi.stubEnv('XDG_CACHE_HOME', join(dir, 'cache'));
   });
 
   afterAll(() => {
@@ -324,6 +327,24 @@ describe('AppUpdater with the real electron-updater against a local feed', () =>
     expect(importer).toHaveBeenCalledTimes(1);
     expect(electronUpdaterLoaded()).toBe(true);
     expect(feed.requests).toEqual(['GET /latest-linux.yml']);
+    updater.dispose();
+    feed.server.close();
+  });
+
+  it('on a per-user install, downloads the update it finds, and a failed download is logged, not an unhandled rejection', async () => {
+    const feed = await startFeed({ 'latest-linux.yml': feedYaml('0.2.0') });
+    const warnings: string[] = [];
+    const log: Logger = { ...quietLog, warn: (message) => warnings.push(message) };
+    const updater = new AppUpdater({ decision: decideUpdates(policy(false), { format: 'appimage', perMachine: false }), log, feedUrl: feed.url });
+    const failed = new Promise<void>((done) => {
+      const { autoUpdater } = require('electron-updater') as { autoUpdater: ElectronAppUpdater };
+      autoUpdater.once('error', () => done());
+    });
+    await expect(updater.checkNow()).resolves.toEqual({ checked: true, available: true, version: '0.2.0' });
+    await failed;
+    // The channel file, then the AppImage itself (the feed has none: 404, reported as an updater error).
+    expect(feed.requests).toEqual(['GET /latest-linux.yml', 'GET /Stratus-0.2.0.AppImage']);
+    expect(warnings).toContain('updater error');
     updater.dispose();
     feed.server.close();
   });

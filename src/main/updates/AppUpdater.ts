@@ -70,6 +70,9 @@ export const importElectronUpdater: UpdaterImporter = async () => {
     },
     async checkForUpdates() {
       const result = await updater.checkForUpdates();
+      // With autoDownload the download runs on; its failure is already emitted as 'error' (logged through
+      // onError), and electron-updater rethrows it into this promise, which nobody else awaits.
+      result?.downloadPromise?.catch(() => undefined);
       return result === null ? null : { isUpdateAvailable: result.isUpdateAvailable, version: result.updateInfo.version };
     },
     async downloadUpdate() {
