@@ -171,8 +171,13 @@ export function validateSyncSettings(merged: MergedSettings): SyncSettingsResult
 }
 
 /** The config file's preferences as SyncEngine options (absent ones keep the engine's defaults: host name, 500 files, half). */
-export function engineSettings(settings: Pick<StratusConfig, 'deviceName' | 'massDelete'>): Pick<SyncEngineOptions, 'deviceName' | 'maxDeletes' | 'maxDeleteRatio'> {
+export function engineSettings(
+  settings: Pick<StratusConfig, 'deviceName' | 'massDelete'>,
+  adminIgnorePatterns: readonly string[] = [],
+): Pick<SyncEngineOptions, 'deviceName' | 'maxDeletes' | 'maxDeleteRatio' | 'adminIgnorePatterns'> {
   return {
+    // The policy AdminIgnorePatterns: applied before the folder's .stratusignore.
+    ...(adminIgnorePatterns.length === 0 ? {} : { adminIgnorePatterns }),
     ...(settings.deviceName === undefined ? {} : { deviceName: settings.deviceName }),
     ...(settings.massDelete === undefined ? {} : { maxDeletes: settings.massDelete.maxFiles, maxDeleteRatio: settings.massDelete.maxRatio }),
   };

@@ -210,6 +210,20 @@ export function applyPolicies(merged: MergedSettings, policies: PolicySet, env: 
   return { ok: true, merged: { ...merged, raw, sources } };
 }
 
+/** The enforced AdminIgnorePatterns in `policies` ([] when none): applied before every .stratusignore. */
+export function resolvedAdminIgnorePatterns(policies: PolicySet): readonly string[] {
+  const value = resolveSettings({ policies }).settings['adminIgnorePatterns']?.value;
+  return Array.isArray(value) ? value : [];
+}
+
+/**
+ * The organization's ignore patterns for this invocation, read afresh (sync and watch pass them to the
+ * engine; read problems were already warned about by enforcePolicies).
+ */
+export async function adminIgnorePatterns(io: CommandIo, sources?: PolicySources): Promise<readonly string[]> {
+  return resolvedAdminIgnorePatterns(await readCliPolicies(io, sources));
+}
+
 /** Builds (or completes) the cognito block from the Cognito policies, for fields the config did not give. */
 function fillCognito(
   raw: Record<string, unknown>,

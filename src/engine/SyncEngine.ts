@@ -66,6 +66,8 @@ export interface SyncEngineOptions {
   readonly maxDeletes?: number;
   /** …or more than this share of the synced files (above 10 deletes). @default 0.5 */
   readonly maxDeleteRatio?: number;
+  /** Ignore patterns the organization enforces (policy AdminIgnorePatterns); no `.stratusignore` rule undoes them. @default [] */
+  readonly adminIgnorePatterns?: readonly string[];
 }
 
 export interface RunOptions {
@@ -308,7 +310,7 @@ export class SyncEngine {
 
   /** What `text` as `.stratusignore` would hide, beyond the built-in defaults. */
   previewIgnore(text: string): Promise<IgnorePreview> {
-    return previewIgnoreRules(this.root, text, { caseInsensitive: this.caseInsensitive });
+    return previewIgnoreRules(this.root, text, { caseInsensitive: this.caseInsensitive, adminPatterns: this.options.adminIgnorePatterns ?? [] });
   }
 
   /** Saves `.stratusignore` (refused when the rules cannot be read); the next run applies it. Nothing is deleted. */
@@ -346,7 +348,7 @@ export class SyncEngine {
     this.phaseEmitter.fire({ phase: 'discovering' });
     enterHeapPhase('discovery');
     const { remote, location } = this.options;
-    const ignore = await IgnoreRules.load(this.root, { caseInsensitive: this.caseInsensitive });
+    const ignore = await IgnoreRules.load(this.root, { caseInsensitive: this.caseInsensitive, adminPatterns: this.options.adminIgnorePatterns ?? [] });
     // A dry run writes nothing to the server, not even the capability probe's scratch keys.
     if (options.dryRun !== true) await remote.prepare?.({ get: (k) => this.journal.getMeta(k), set: (k, v) => this.journal.setMeta(k, v), uploads: this.journal }, options.signal);
     // The listing is a chain of requests answered one after another, the longest part of discovery

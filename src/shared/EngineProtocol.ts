@@ -45,6 +45,17 @@ export interface EngineSettings {
   /** The mass-delete rail's thresholds (core/safety.ts). */
   readonly maxDeletes?: number;
   readonly maxDeleteRatio?: number;
+  /**
+   * Network (the ProxyUrl, ProxyBypassList and ExtraCaCertificates policies):
+   * an http(s):// proxy for every request (absent: HTTPS_PROXY of the engine's
+   * environment, or none), hosts that bypass it (NO_PROXY syntax), and a PEM
+   * file of CAs to trust besides the OS store (src/engine/net).
+   */
+  readonly proxyUrl?: string;
+  readonly proxyBypassList?: readonly string[];
+  readonly extraCaCertificates?: string;
+  /** Ignore patterns the organization enforces (policy AdminIgnorePatterns), applied before `.stratusignore`. */
+  readonly adminIgnorePatterns?: readonly string[];
 }
 
 export type HostToEngine =
@@ -84,6 +95,10 @@ function isStaticCredentials(c: unknown): c is StaticCredentials {
   return isRecord(c) && typeof c['accessKeyId'] === 'string' && typeof c['secretAccessKey'] === 'string' && optional(c, 'sessionToken', 'string');
 }
 
+function isOptionalStringList(value: unknown): boolean {
+  return value === undefined || (Array.isArray(value) && value.every((item) => typeof item === 'string'));
+}
+
 export function isEngineCredentials(c: unknown): c is EngineCredentials {
   return isStaticCredentials(c) && isRecord(c) && optional(c, 'expiration', 'string');
 }
@@ -97,6 +112,8 @@ export function isEngineSettings(value: unknown): value is EngineSettings {
     typeof value['prefix'] === 'string' && optional(value, 'endpoint', 'string') && optional(value, 'forcePathStyle', 'boolean') &&
     optional(value, 'deviceName', 'string') && optional(value, 'debounceMs', 'number') && optional(value, 'pollMs', 'number') && credentialsOk &&
     optional(value, 'maxDeletes', 'number') && optional(value, 'maxDeleteRatio', 'number') &&
+    optional(value, 'proxyUrl', 'string') && optional(value, 'extraCaCertificates', 'string') && isOptionalStringList(value['proxyBypassList']) &&
+    (value['adminIgnorePatterns'] === undefined || (Array.isArray(value['adminIgnorePatterns']) && value['adminIgnorePatterns'].every((p) => typeof p === 'string'))) &&
     (value['bandwidth'] === undefined || isPreferences({ bandwidth: value['bandwidth'] }))
   );
 }

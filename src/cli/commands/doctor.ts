@@ -14,6 +14,7 @@ import type { ParsedArgs } from '../args.js';
 import type { CommandIo } from '../CliIo.js';
 import { cliLoggers } from '../CliIo.js';
 import { mergeSettings, validateSyncSettings, type SyncSettings } from '../config.js';
+import { enforcePolicies } from '../policyCheck.js';
 import { createRemote, failureContext, type RemoteConnection } from '../createRemote.js';
 import { ExitCode } from '../exitCodes.js';
 import { reportFailure } from '../failures.js';
@@ -62,16 +63,20 @@ async function doctorSettings(args: ParsedArgs, io: CommandIo): Promise<SyncSett
   };
   const merge = await mergeSettings(args.settings, io.env, io.cwd);
   if (!merge.ok) return problems(merge.errors);
-  if (merge.merged.raw['auth'] === 'cognito' && merge.merged.raw['prefix'] !== undefined) {
+  // Managed policies (issue 9), as for sync: the doctor checks the backend the organization set.
+  const policed = await enforcePolicies(merge.merged, io);
+  if (!policed.ok) return problems(policed.errors);
+  const merged = policed.merged;
+  if (merged.raw['auth'] === 'cognito' && merged.raw['prefix'] !== undefined) {
     // As for sync: the identity pool's credentials may touch only <identityId>/, which signing in sets.
     return problems([
-      `a prefix (from ${merge.merged.sources.get('prefix') ?? 'settings'}) cannot be used with auth "cognito": ` +
+      `a prefix (from ${merged.sources.get('prefix') ?? 'settings'}) cannot be used with auth "cognito": ` +
         'the prefix is your identity ID (<identityId>/), set by signing in; remove it',
     ]);
   }
   // The folder is only a placeholder for validation: the doctor never touches it.
-  const raw = { ...merge.merged.raw, folder: merge.merged.raw['folder'] ?? io.cwd };
-  const valid = validateSyncSettings({ ...merge.merged, raw });
+  const raw = { ...merged.raw, folder: merged.raw['folder'] ?? io.cwd };
+  const valid = validateSyncSettings({ ...merged, raw });
   if (!valid.ok) return problems(valid.errors);
   return valid.settings;
 }

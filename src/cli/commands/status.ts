@@ -7,6 +7,7 @@ import type { ParsedArgs } from '../args.js';
 import type { CommandIo } from '../CliIo.js';
 import { checkFolder, folderSetting, mergeSettings } from '../config.js';
 import { ExitCode } from '../exitCodes.js';
+import { enforcePolicies } from '../policyCheck.js';
 import { reportFailure } from '../failures.js';
 import { statusJson, statusLines } from '../output.js';
 
@@ -16,8 +17,14 @@ export async function runStatus(args: ParsedArgs, io: CommandIo): Promise<ExitCo
     for (const line of merge.errors) io.stderr(`stratus: ${line}`);
     return ExitCode.usage;
   }
+  // Managed policies (issue 9), as for sync: a locked or default folder is the one shown.
+  const policed = await enforcePolicies(merge.merged, io);
+  if (!policed.ok) {
+    for (const line of policed.errors) io.stderr(`stratus: ${line}`);
+    return ExitCode.usage;
+  }
   // Only the folder matters here: status must work with settings that are incomplete for syncing.
-  const folder = folderSetting(merge.merged);
+  const folder = folderSetting(policed.merged);
   if (!folder.ok) {
     io.stderr(`stratus: ${folder.error}`);
     return ExitCode.usage;

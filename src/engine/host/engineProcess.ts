@@ -15,6 +15,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { isStratusError } from '../../core/StratusError.js';
 import { isHostToEngine, type EngineCredentials, type EngineSettings, type EngineToHost, type HostToEngine } from '../../shared/EngineProtocol.js';
 import { createLoggerFactory } from '../logger.js';
+import { HttpNetwork } from '../net/HttpNetwork.js';
 import { selfCachingProvider } from '../remote/credentialRefresh.js';
 import { S3RemoteStore } from '../remote/S3RemoteStore.js';
 import { SyncEngine } from '../SyncEngine.js';
@@ -71,6 +72,7 @@ export function connectPort(): EnginePort {
 
 interface Running {
   readonly client: S3Client;
+  readonly network: HttpNetwork;
   readonly engine: SyncEngine;
   readonly sync: ContinuousSync;
   readonly face: StatusFace;
@@ -93,13 +95,23 @@ export function serveEngine(port: EnginePort, exit: (code: number) => void = (co
 
   const start = async (settings: EngineSettings): Promise<void> => {
     hostCredentials ??= settings.credentials;
+    // Proxy and trusted CAs (issue 9): the NODE_OPTIONS fuse turns NODE_EXTRA_CA_CERTS off, so the OS store is read here.
+    const network = await HttpNetwork.create({
+      settings: {
+        ...(settings.proxyUrl === undefined ? {} : { proxyUrl: settings.proxyUrl }),
+        ...(settings.proxyBypassList === undefined ? {} : { proxyBypassList: settings.proxyBypassList }),
+        ...(settings.extraCaCertificates === undefined ? {} : { extraCaCertificates: settings.extraCaCertificates }),
+      },
+      env: process.env,
+    });
+    for (const problem of network.proxy.problems) log.warn(problem);
     const client = new S3Client({
       region: settings.region,
       ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
       forcePathStyle: settings.forcePathStyle ?? settings.endpoint !== undefined,
       // The start's credentials until the host sends newer ones; without any, the SDK's default chain.
       ...(hostCredentials === undefined ? {} : { credentials: fromHost }),
-      requestHandler: { connectionTimeout: 10_000 },
+      requestHandler: network.sdkRequestHandler({ connectionTimeout: 10_000 }),
     });
     try {
       const remote = new S3RemoteStore({ client, bucket: settings.bucket, prefix: settings.prefix, log: loggers('s3') });
@@ -110,6 +122,7 @@ export function serveEngine(port: EnginePort, exit: (code: number) => void = (co
         remote,
         ...(settings.maxDeletes === undefined ? {} : { maxDeletes: settings.maxDeletes }),
         ...(settings.maxDeleteRatio === undefined ? {} : { maxDeleteRatio: settings.maxDeleteRatio }),
+        ...(settings.adminIgnorePatterns === undefined ? {} : { adminIgnorePatterns: settings.adminIgnorePatterns }),
         location: { bucket: settings.bucket, prefix: settings.prefix, ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }) },
         deviceName,
         log: loggers('engine'),
@@ -132,10 +145,11 @@ export function serveEngine(port: EnginePort, exit: (code: number) => void = (co
         log: loggers('commands'),
       });
       face.live.onDidChangeStatus((status) => port.post({ type: 'status', status }));
-      running = { client, engine, sync, face };
+      running = { client, network, engine, sync, face };
       port.post({ type: 'status', status: face.live.current });
     } catch (err) {
       client.destroy();
+      network.dispose();
       throw err;
     }
   };
@@ -149,6 +163,7 @@ export function serveEngine(port: EnginePort, exit: (code: number) => void = (co
       r.face.dispose();
       await r.engine.close();
       r.client.destroy();
+      r.network.dispose();
     }
     port.post({ type: 'stopped' });
     exit(0);

@@ -10,6 +10,11 @@
  * journal path that is now ignored as "hidden", not "gone" (SCENARIOS 40), and
  * can ask `isIgnored` for that. `.stratusignore` itself is always synced, so
  * the same rules apply on every machine.
+ *
+ * Admin patterns (the `AdminIgnorePatterns` policy, issue 9) live in a matcher
+ * of their own, asked before the defaults and the user's rules: gitignore's
+ * "last match wins" would let a user's `!pattern` undo them if they shared one
+ * list. They cannot hide `.stratusignore` itself nor bring back engine files.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -32,6 +37,12 @@ export interface IgnoreRulesOptions {
    * @default false
    */
   readonly caseInsensitive?: boolean;
+  /**
+   * Patterns (gitignore syntax) the organization enforces (policy `AdminIgnorePatterns`);
+   * checked first, so no user rule can bring back what they hide.
+   * @default []
+   */
+  readonly adminPatterns?: readonly string[];
 }
 
 /** A gitignore pattern that matches one name at any depth: no `/` but a trailing one, no negation. */
@@ -45,6 +56,10 @@ const BUILT_INS_ARE_NAMES = BUILT_IN_IGNORE_PATTERNS.every((p) => p === `/${ENGI
 export class IgnoreRules {
   /** The user's patterns as written (comments and blank lines removed), for display. */
   readonly userPatterns: readonly string[];
+  /** The organization's patterns (blank lines and comments removed), shown read-only. */
+  readonly adminPatterns: readonly string[];
+  /** Undefined when there are no admin patterns. */
+  private readonly adminMatcher: Ignore | undefined;
   private readonly matcher: Ignore;
   private readonly caseInsensitive: boolean;
   /**
@@ -55,7 +70,8 @@ export class IgnoreRules {
 
   /**
    * Rules from the text of a `.stratusignore` ('' for none).
-   * @throws StratusError `ignore-file-invalid` (fatal) when the `ignore` package rejects a pattern.
+   * @throws StratusError `ignore-file-invalid` (fatal) when the `ignore` package rejects a pattern
+   *   (of the user's file or of the admin patterns).
    */
   constructor(userRulesText = '', options: IgnoreRulesOptions = {}) {
     this.caseInsensitive = options.caseInsensitive ?? false;
@@ -64,6 +80,8 @@ export class IgnoreRules {
     this.userPatterns = text
       .split(/\r?\n/)
       .filter((line) => line.trim() !== '' && !line.startsWith('#'));
+    this.adminPatterns = (options.adminPatterns ?? []).map((p) => p.replace(/\r?\n/g, '')).filter((p) => p.trim() !== '' && !p.startsWith('#'));
+    this.adminMatcher = this.adminPatterns.length === 0 ? undefined : IgnoreRules.buildAdminMatcher(this.adminPatterns, this.caseInsensitive);
     this.matcher = ignore({ ignorecase: this.caseInsensitive });
     this.nameMatcher =
       this.userPatterns.length === 0 && BUILT_INS_ARE_NAMES
@@ -87,6 +105,18 @@ export class IgnoreRules {
    * @throws StratusError `ignore-file-unreadable` (fatal) when the file exists but cannot be read:
    *   scanning without the user's rules would upload what they asked to keep private.
    */
+  private static buildAdminMatcher(patterns: readonly string[], caseInsensitive: boolean): Ignore {
+    try {
+      return ignore({ ignorecase: caseInsensitive }).add(patterns as string[]);
+    } catch (cause) {
+      throw new StratusError(
+        'ignore-file-invalid',
+        `The ignore patterns set by your organization (policy AdminIgnorePatterns) could not be read: ${cause instanceof Error ? cause.message : String(cause)}. Ask your administrator to fix them; nothing was synced.`,
+        { severity: 'fatal', cause },
+      );
+    }
+  }
+
   static async load(root: string, options: IgnoreRulesOptions = {}): Promise<IgnoreRules> {
     let text = '';
     try {
@@ -118,8 +148,16 @@ export class IgnoreRules {
     if (this.isEngineFile(path)) return true;
     // The rules file travels with the folder, whatever the rules say, so every machine applies the same ones.
     if (this.fold(path) === this.fold(IGNORE_FILE_NAME) && kind === 'file') return false;
+    if (this.isIgnoredByAdmin(path, kind)) return true;
     if (this.nameMatcher !== undefined) return this.isIgnoredByName(path, kind);
     return this.matcher.ignores(kind === 'folder' ? `${path}/` : path);
+  }
+
+  /** True when the organization's patterns hide `path` (whatever the user's rules say). */
+  isIgnoredByAdmin(path: string, kind: EntryKind): boolean {
+    if (this.adminMatcher === undefined || this.isEngineFile(path)) return false;
+    if (this.fold(path) === this.fold(IGNORE_FILE_NAME) && kind === 'file') return false;
+    return this.adminMatcher.ignores(kind === 'folder' ? `${path}/` : path);
   }
 
   /**

@@ -5,7 +5,9 @@
  * The preview counts what the text hides beyond the built-in defaults (OS
  * junk is hidden anyway, and listing it would bury what the user's own rules
  * do); a hidden folder counts once and is not walked. The walk stops after
- * `limit` entries, so a huge folder cannot stall the window.
+ * `limit` entries, so a huge folder cannot stall the window. What the
+ * organization's patterns hide (policy AdminIgnorePatterns) is hidden whatever
+ * the text says: it is counted apart, never as hidden by the user's text.
  *
  * Saving writes a temporary file with the engine's temp prefix (never
  * synced) and renames it over the old one, so a crash leaves either the old
@@ -22,21 +24,29 @@ export interface IgnorePreviewOptions {
   readonly caseInsensitive?: boolean;
   /** Entries looked at, at most. @default 200000 */
   readonly limit?: number;
+  /** The organization's ignore patterns (policy AdminIgnorePatterns). @default [] */
+  readonly adminPatterns?: readonly string[];
+}
+
+export interface IgnoreRulesPreview extends IgnorePreview {
+  /** Entries hidden by the organization's patterns (a hidden folder counts once), not by the text. */
+  readonly hiddenByOrganization: number;
 }
 
 const SAMPLE = 20;
 
-export async function previewIgnoreRules(root: string, text: string, options: IgnorePreviewOptions = {}): Promise<IgnorePreview> {
-  const ruleOptions = { caseInsensitive: options.caseInsensitive ?? false };
+export async function previewIgnoreRules(root: string, text: string, options: IgnorePreviewOptions = {}): Promise<IgnoreRulesPreview> {
+  const ruleOptions = { caseInsensitive: options.caseInsensitive ?? false, adminPatterns: options.adminPatterns ?? [] };
   let rules: IgnoreRules;
   try {
     rules = new IgnoreRules(text, ruleOptions);
   } catch (err) {
-    return { hidden: 0, sample: [], problems: [isStratusError(err) || err instanceof Error ? err.message : String(err)] };
+    return { hidden: 0, sample: [], problems: [isStratusError(err) || err instanceof Error ? err.message : String(err)], hiddenByOrganization: 0 };
   }
-  const defaults = new IgnoreRules('', ruleOptions);
+  const defaults = new IgnoreRules('', { caseInsensitive: ruleOptions.caseInsensitive });
   const limit = options.limit ?? 200_000;
   const hidden: string[] = [];
+  let hiddenByOrganization = 0;
   let seen = 0;
   const folders = [''];
   while (folders.length > 0 && seen < limit) {
@@ -48,12 +58,17 @@ export async function previewIgnoreRules(root: string, text: string, options: Ig
       const kind = entry.isDirectory() ? 'folder' : 'file';
       // The defaults hide it anyway (or it is the engine's own): not what these rules change.
       if (defaults.isIgnored(path, kind)) continue;
+      // The organization hides it whatever the text says.
+      if (rules.isIgnoredByAdmin(path, kind)) {
+        hiddenByOrganization += 1;
+        continue;
+      }
       if (rules.isIgnored(path, kind)) hidden.push(kind === 'folder' ? `${path}/` : path);
       else if (kind === 'folder') folders.push(path);
     }
   }
   hidden.sort();
-  return { hidden: hidden.length, sample: hidden.slice(0, SAMPLE), problems: [] };
+  return { hidden: hidden.length, sample: hidden.slice(0, SAMPLE), problems: [], hiddenByOrganization };
 }
 
 /** Replaces `<root>/.stratusignore` with `text` (an empty text removes the file). */

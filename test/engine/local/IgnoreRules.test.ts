@@ -159,3 +159,50 @@ describe('IgnoreRules without user rules (built-in rules matched one name at a t
     });
   }
 });
+
+describe('IgnoreRules admin patterns (policy AdminIgnorePatterns)', () => {
+  it('hides what the organization ignores even when the user negates it', () => {
+    const rules = new IgnoreRules('!*.pst\n!secret/\n', { adminPatterns: ['*.pst', 'secret/'] });
+    expect(rules.isIgnored('mail/archive.pst', 'file')).toBe(true);
+    expect(rules.isIgnored('secret', 'folder')).toBe(true);
+    expect(rules.isIgnored('secret/plan.txt', 'file')).toBe(true);
+    expect(rules.isIgnoredByAdmin('mail/archive.pst', 'file')).toBe(true);
+  });
+
+  it('lets a user negation undo a built-in default but not an admin pattern', () => {
+    const rules = new IgnoreRules('!*.part\n', { adminPatterns: ['*.iso'] });
+    expect(rules.isIgnored('downloads/movie.part', 'file')).toBe(false);
+    expect(rules.isIgnored('downloads/disk.iso', 'file')).toBe(true);
+  });
+
+  it('still applies the user rules beside the admin ones', () => {
+    const rules = new IgnoreRules('*.log\n', { adminPatterns: ['*.pst'] });
+    expect(rules.isIgnored('build.log', 'file')).toBe(true);
+    expect(rules.isIgnored('notes.txt', 'file')).toBe(false);
+    expect(rules.isIgnoredByAdmin('build.log', 'file')).toBe(false);
+  });
+
+  it('never hides .stratusignore itself, so every machine gets the same user rules', () => {
+    const rules = new IgnoreRules('', { adminPatterns: ['.*'] });
+    expect(rules.isIgnored('.stratusignore', 'file')).toBe(false);
+    expect(rules.isIgnored('.env', 'file')).toBe(true);
+  });
+
+  it('keeps the admin patterns apart from the user patterns, for display', () => {
+    const rules = new IgnoreRules('*.log\n', { adminPatterns: ['*.pst', '', '# note'] });
+    expect(rules.userPatterns).toEqual(['*.log']);
+    expect(rules.adminPatterns).toEqual(['*.pst']);
+  });
+
+  it('matches admin patterns case-insensitively on a case-insensitive disk', () => {
+    const rules = new IgnoreRules('!*.PST\n', { adminPatterns: ['*.pst'], caseInsensitive: true });
+    expect(rules.isIgnored('Mail/Archive.PST', 'file')).toBe(true);
+  });
+
+  it('applies admin patterns when loaded from a folder with a .stratusignore', async () => {
+    const root = await roots.make();
+    await writeFile(join(root, '.stratusignore'), '!*.pst\n');
+    const rules = await IgnoreRules.load(root, { adminPatterns: ['*.pst'] });
+    expect(rules.isIgnored('a.pst', 'file')).toBe(true);
+  });
+});

@@ -29,10 +29,16 @@ afterEach(async () => {
 describe('ignore editor', () => {
   it('previews what the rules hide beyond the defaults, a hidden folder once', async () => {
     const preview = await previewIgnoreRules(root, '# build output\nbuild/\n*.tmp\n');
-    expect(preview).toEqual({ hidden: 3, sample: ['build/', 'docs/draft.tmp', 'notes.tmp'], problems: [] });
-    expect(await previewIgnoreRules(root, '')).toEqual({ hidden: 0, sample: [], problems: [] });
+    expect(preview).toEqual({ hidden: 3, sample: ['build/', 'docs/draft.tmp', 'notes.tmp'], problems: [], hiddenByOrganization: 0 });
+    expect(await previewIgnoreRules(root, '')).toEqual({ hidden: 0, sample: [], problems: [], hiddenByOrganization: 0 });
     // A negation brings a file back: nothing hidden by it.
     expect((await previewIgnoreRules(root, '*.tmp\n!notes.tmp\n')).sample).toEqual(['docs/draft.tmp']);
+  });
+
+  it('counts what the organization hides apart, never as hidden by the text', async () => {
+    const preview = await previewIgnoreRules(root, '*.tmp\n!notes.tmp\n', { adminPatterns: ['build/', 'notes.tmp'] });
+    // build/ and notes.tmp are the organization's (the negation cannot bring notes.tmp back); the text hides docs/draft.tmp.
+    expect(preview).toEqual({ hidden: 1, sample: ['docs/draft.tmp'], problems: [], hiddenByOrganization: 2 });
   });
 
   it('stops walking at the limit', async () => {
