@@ -51,7 +51,7 @@ function layerRule(layer, rules) {
 }
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**'] },
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'infra/cdk.out/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
