@@ -1,0 +1,88 @@
+/**
+ * The CLI passes the policy AdminIgnorePatterns to the engine (issue 9):
+ * `stratus sync --once` against the sandbox never uploads a file the
+ * organization ignores, even when the folder's .stratusignore negates the
+ * pattern; the resolved list comes from STRATUS_POLICY_FILE, read afresh.
+ */
+import { randomUUID } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engineSettings, type Env } from '../../src/cli/config.js';
+import { adminIgnorePatterns } from '../../src/cli/policyCheck.js';
+import { ExitCode, runCli } from '../../src/cli/runCli.js';
+import { startCliSandbox, type CliSandbox } from './cliSandbox.js';
+
+let world: CliSandbox;
+let policyFile: string;
+// The default ownership check trusts only root-owned policy files; a non-root run cannot create one.
+const isRoot = process.getuid?.() === 0;
+
+beforeAll(async () => {
+  world = await startCliSandbox('admin-ignore');
+  policyFile = join(world.scratch, 'policy.json');
+  if (!isRoot) console.log('skipped (CLI admin ignore tests): STRATUS_POLICY_FILE must be root-owned and these tests cannot create such a file without root');
+});
+afterAll(async () => {
+  await world.dispose();
+});
+
+async function writePolicy(content: unknown): Promise<void> {
+  await writeFile(policyFile, JSON.stringify(content));
+  await chmod(policyFile, 0o644);
+}
+
+function env(): Env {
+  return { ...world.env, STRATUS_POLICY_FILE: policyFile, STRATUS_STATE_DIR: join(world.scratch, 'state') };
+}
+
+async function remoteKeys(prefix: string): Promise<string[]> {
+  const out = await world.admin.send(new ListObjectsV2Command({ Bucket: world.sandbox.info.bucket, Prefix: prefix }));
+  return (out.Contents ?? []).map((o) => (o.Key ?? '').slice(prefix.length)).sort();
+}
+
+describe('engineSettings', () => {
+  it('passes admin ignore patterns through, and nothing when there are none', () => {
+    expect(engineSettings({}, ['*.pst'])).toEqual({ adminIgnorePatterns: ['*.pst'] });
+    expect(engineSettings({})).toEqual({});
+  });
+});
+
+describe.skipIf(!isRoot)('stratus sync and the policy AdminIgnorePatterns', () => {
+  it('resolves the enforced patterns from STRATUS_POLICY_FILE, afresh on every read', async () => {
+    const io = { stdout: () => undefined, stderr: () => undefined, version: 'test', env: env(), cwd: world.scratch };
+    await writePolicy({ AdminIgnorePatterns: ['*.pst', 'secrets/'] });
+    expect(await adminIgnorePatterns(io)).toEqual(['*.pst', 'secrets/']);
+    // Removed by the admin: it stops applying at the next read.
+    await writePolicy({});
+    expect(await adminIgnorePatterns(io)).toEqual([]);
+  });
+
+  it('never uploads an admin-ignored file, even with a negation in .stratusignore', async () => {
+    await writePolicy({ AdminIgnorePatterns: ['*.pst'] });
+    const folder = await mkdtemp(join(world.scratch, 'folder-'));
+    await mkdir(join(folder, 'mail'));
+    await writeFile(join(folder, 'mail/archive.pst'), 'mailbox');
+    await writeFile(join(folder, 'report.txt'), 'report');
+    await writeFile(join(folder, '.stratusignore'), '!*.pst\n');
+    const prefix = `test-${randomUUID()}/`;
+    const { info } = world.sandbox;
+    const err: string[] = [];
+    const code = await runCli(
+      ['sync', '--once', '--auth', 'aws', '--endpoint', info.s3Endpoint, '--bucket', info.bucket, '--region', info.region, '--prefix', prefix, '--folder', folder],
+      { stdout: () => undefined, stderr: (l) => err.push(l), version: 'test', env: env(), cwd: world.scratch },
+    );
+    expect(err).toEqual([]);
+    expect(code).toBe(ExitCode.ok);
+    expect(await remoteKeys(prefix)).toEqual(['.stratusignore', 'mail/', 'report.txt']);
+
+    // Without the policy, the user's negation applies and the file goes up: the check above can fail.
+    await writePolicy({});
+    expect(await runCli(
+      ['sync', '--once', '--auth', 'aws', '--endpoint', info.s3Endpoint, '--bucket', info.bucket, '--region', info.region, '--prefix', prefix, '--folder', folder],
+      { stdout: () => undefined, stderr: () => undefined, version: 'test', env: env(), cwd: world.scratch },
+    )).toBe(ExitCode.ok);
+    expect(await remoteKeys(prefix)).toContain('mail/archive.pst');
+  });
+});
