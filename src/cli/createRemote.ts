@@ -4,6 +4,9 @@
  * - `--auth cognito`: the signed-in user's identity-pool credentials (from the
  *   token vault's refresh token), on the prefix `<identityId>/` — the only one
  *   those credentials may touch, so no other prefix can be chosen.
+ * Both go through the network the policies configure (ProxyUrl,
+ * ProxyBypassList, ExtraCaCertificates; else HTTPS_PROXY/NO_PROXY) and trust
+ * the OS certificate store (src/engine/net/HttpNetwork.ts).
  * The SDK is imported here, lazily, so `stratus --help` does not pay its
  * ~125 ms load time. Credentials are resolved once up front, so "no
  * credentials" / "not signed in" / "signed out" is one clear line instead of
@@ -13,6 +16,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { StratusError } from '../core/StratusError.js';
 import type { Logger } from '../engine/logger.js';
+import type { HttpNetwork } from '../engine/net/HttpNetwork.js';
 import type { RemoteStore } from '../engine/ports.js';
 import type { SyncLocation } from '../engine/SyncEngine.js';
 import type { Env, SyncSettings } from './config.js';
@@ -81,8 +85,29 @@ async function resolveCredentials(provider: AwsCredentialIdentityProvider, env: 
   }
 }
 
+/**
+ * The HTTP network for this invocation: the network policies (enforced or
+ * default; the CLI has no flags for them) and the proxy variables of `env`.
+ * Fails with a fatal StratusError for a bad proxy URL or CA file.
+ */
+export async function cliNetwork(env: Env, cwd: string, log?: Logger): Promise<HttpNetwork> {
+  const [{ platformPolicySources }, { readPolicySet }, { resolveSettings }, { networkSettingsOf }, { HttpNetwork }] = await Promise.all([
+    import('../engine/policy/platformPolicySources.js'),
+    import('../engine/policy/PolicySource.js'),
+    import('../engine/policy/resolveSettings.js'),
+    import('../engine/net/networkSettingsOf.js'),
+    import('../engine/net/HttpNetwork.js'),
+  ]);
+  const policies = await readPolicySet(platformPolicySources({ platform: process.platform, env, cwd }));
+  const settings = networkSettingsOf(resolveSettings({ policies }).settings);
+  const network = await HttpNetwork.create({ settings, env });
+  for (const problem of network.proxy.problems) log?.warn(problem);
+  if (network.proxy.source !== undefined) log?.debug('using a proxy', { from: network.proxy.source });
+  return network;
+}
+
 /** Cognito mode: the vault's session → identity pool credentials → the user's own prefix. */
-async function createCognitoRemote(settings: SyncSettings, env: Env, log: Logger, cwd: string): Promise<RemoteConnection> {
+async function createCognitoRemote(settings: SyncSettings, env: Env, log: Logger, cwd: string, network: HttpNetwork): Promise<RemoteConnection> {
   const cognito = settings.cognito;
   if (cognito === undefined) throw new StratusError('config-invalid', 'cognito settings are required when auth is "cognito"', { severity: 'fatal' });
   const [{ CognitoAuth }, { notSignedIn }, { vaultFor }] = await Promise.all([
@@ -93,7 +118,7 @@ async function createCognitoRemote(settings: SyncSettings, env: Env, log: Logger
   const vault = vaultFor(cognito, env, cwd);
   // Checked before any network: "not signed in" must not wait for an unreachable server.
   if ((await vault.get()) === undefined) throw notSignedIn();
-  const auth = await CognitoAuth.connect({ cognito, vault, log });
+  const auth = await CognitoAuth.connect({ cognito, vault, log, network });
   const session = await auth.restore();
   if (session === undefined) throw notSignedIn();
   // One provider (and one S3 client) per signed-in user: the SDK caches the identity ID inside it.
@@ -101,11 +126,11 @@ async function createCognitoRemote(settings: SyncSettings, env: Env, log: Logger
   await credentials.provider();
   const prefix = await credentials.prefix();
   const { selfCachingProvider } = await import('../engine/remote/credentialRefresh.js');
-  return s3Connection(settings, selfCachingProvider(credentials.provider), prefix, log, () => credentials.invalidate());
+  return s3Connection(settings, network, selfCachingProvider(credentials.provider), prefix, log, () => credentials.invalidate());
 }
 
 async function s3Connection(
-  settings: SyncSettings, credentials: AwsCredentialIdentityProvider, prefix: string, log?: Logger, invalidateCredentials?: () => void,
+  settings: SyncSettings, network: HttpNetwork, credentials: AwsCredentialIdentityProvider, prefix: string, log?: Logger, invalidateCredentials?: () => void,
 ): Promise<RemoteConnection> {
   const [{ S3Client }, { S3RemoteStore }, { refreshCredentialsOnExpiry }] = await Promise.all([
     import('@aws-sdk/client-s3'),
@@ -118,7 +143,7 @@ async function s3Connection(
     ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
     ...(settings.forcePathStyle === undefined ? {} : { forcePathStyle: settings.forcePathStyle }),
     // A silent host (firewall, wrong port on a remote machine) would otherwise hang until the OS gives up (minutes).
-    requestHandler: { connectionTimeout: 10_000 },
+    requestHandler: network.sdkRequestHandler({ connectionTimeout: 10_000 }),
   });
   // Identity-pool credentials the server cut short are fetched anew on the spot (the provider can forget them).
   if (invalidateCredentials !== undefined) refreshCredentialsOnExpiry(client, invalidateCredentials);
@@ -126,16 +151,25 @@ async function s3Connection(
     remote: new S3RemoteStore({ client, bucket: settings.bucket, prefix, ...(log === undefined ? {} : { log }) }),
     client,
     location: { bucket: settings.bucket, prefix, ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }) },
-    dispose: () => client.destroy(),
+    dispose: () => {
+      client.destroy();
+      network.dispose();
+    },
   };
 }
 
 /** `cwd` resolves a relative STRATUS_STATE_DIR (cognito mode). @default process.cwd() */
 export async function createRemote(settings: SyncSettings, env: Env, log: Logger, cwd: string = process.cwd()): Promise<RemoteConnection> {
-  if (settings.auth === 'cognito') return createCognitoRemote(settings, env, log, cwd);
-  const credentials = await credentialChain(env);
-  await resolveCredentials(credentials, env);
-  return s3Connection(settings, credentials, settings.prefix ?? '', log);
+  const network = await cliNetwork(env, cwd, log);
+  try {
+    if (settings.auth === 'cognito') return await createCognitoRemote(settings, env, log, cwd, network);
+    const credentials = await credentialChain(env);
+    await resolveCredentials(credentials, env);
+    return await s3Connection(settings, network, credentials, settings.prefix ?? '', log);
+  } catch (err) {
+    network.dispose();
+    throw err;
+  }
 }
 
 /**

@@ -6,6 +6,7 @@
  * `remote-list-failed`; never matches message text.
  */
 import { isStratusError, type StratusError } from '../core/StratusError.js';
+import { certificateProblem, describeCertificateProblem } from '../engine/net/certificateProblem.js';
 import { ExitCode } from './exitCodes.js';
 
 export interface FailureContext {
@@ -34,6 +35,8 @@ const SPECIFIC = new Set([
   'not-signed-in', 'signed-out', 'sign-in-unreachable', 'sign-in-issuer-invalid', 'sign-in-rejected', 'sign-in-denied',
   'sign-in-timeout', 'sign-in-state-mismatch', 'sign-in-invalid-token', 'sign-in-failed', 'callback-port-busy',
   'redirect-uri-invalid', 'identity-pool-not-found', 'identity-pool-denied', 'identity-pool-busy', 'token-vault-damaged',
+  // Network settings (src/engine/net): a bad proxy URL or extra CA file.
+  'proxy-invalid', 'proxy-unsupported', 'ca-file-invalid',
 ]);
 
 function stratusErrors(err: unknown): StratusError[] {
@@ -56,6 +59,12 @@ export function describeFailure(err: unknown, context: FailureContext): Failure 
   const e = chain.find((s) => SPECIFIC.has(s.code)) ?? chain[0];
   if (context.interrupted === true || e?.code === 'aborted') {
     return { line: 'interrupted; nothing more was changed', exitCode: ExitCode.interrupted };
+  }
+  // A refused TLS certificate (by its OpenSSL code, wherever it was wrapped): a trust setting to fix, not an outage.
+  const tls = certificateProblem(err);
+  if (tls !== undefined) {
+    const signIn = chain.some((s) => s.code.startsWith('sign-in') || s.code.startsWith('identity-pool'));
+    return { line: describeCertificateProblem(tls, signIn ? 'the sign-in server' : context.endpoint ?? 'the S3 server'), exitCode: ExitCode.usage };
   }
   if (e === undefined) {
     const text = err instanceof Error ? err.message : String(err);
@@ -97,6 +106,9 @@ export function describeFailure(err: unknown, context: FailureContext): Failure 
     case 'identity-pool-not-found':
     case 'identity-pool-denied':
     case 'token-vault-damaged':
+    case 'proxy-invalid':
+    case 'proxy-unsupported':
+    case 'ca-file-invalid':
     case 'clock-skew':
     case 'no-credentials':
     case 'sync-root-not-a-folder':

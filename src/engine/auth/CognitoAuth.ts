@@ -19,6 +19,7 @@
  */
 import type { CognitoSettings } from '../../shared/StratusConfig.js';
 import type { Logger } from '../logger.js';
+import type { HttpNetwork } from '../net/HttpNetwork.js';
 import type { StratusError } from '../../core/StratusError.js';
 import { authError } from './authErrors.js';
 import { CognitoCredentials } from './CognitoCredentials.js';
@@ -35,6 +36,8 @@ export interface CognitoAuthOptions {
   readonly clockSkewSeconds?: number;
   /** @default Date.now */
   readonly now?: () => number;
+  /** Proxy and trusted CAs for the user pool and the identity pool. @default the global fetch and the SDK's agents */
+  readonly network?: HttpNetwork;
 }
 
 export interface SignInOptions {
@@ -155,6 +158,7 @@ export class CognitoAuth {
       clientId: cognito.clientId,
       ...(cognito.hostedUiBase === undefined ? {} : { hostedUiBase: cognito.hostedUiBase }),
       ...(options.clockSkewSeconds === undefined ? {} : { clockSkewSeconds: options.clockSkewSeconds }),
+      ...(options.network === undefined ? {} : { fetch: options.network.fetch }),
     });
     return new CognitoAuth(options, oidc);
   }
@@ -245,6 +249,7 @@ export class CognitoAuth {
       ...(cognito.identityEndpoint === undefined ? {} : { endpoint: cognito.identityEndpoint }),
       ...(log === undefined ? {} : { log }),
       now: () => this.now(),
+      ...(this.options.network === undefined ? {} : { requestHandler: this.options.network.sdkRequestHandler() }),
     });
   }
 

@@ -18,6 +18,7 @@
 import { fromCognitoIdentityPool } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Logger } from '../logger.js';
+import type { SdkRequestHandlerOptions } from '../net/HttpNetwork.js';
 import { identityPoolFailure, type IdentityPoolErrorContext } from './authErrors.js';
 import type { CognitoSession } from './CognitoSession.js';
 
@@ -36,6 +37,8 @@ export interface CognitoCredentialsOptions {
   readonly log?: Logger;
   /** @default Date.now */
   readonly now?: () => number;
+  /** The Cognito Identity client's agents (proxy, CAs: HttpNetwork.sdkRequestHandler). @default the SDK's */
+  readonly requestHandler?: SdkRequestHandlerOptions;
 }
 
 /** Credentials with less than this left are fetched anew (the SDK's own renewal window). */
@@ -87,7 +90,7 @@ export class CognitoCredentials {
         region,
         ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
         // A silent host would otherwise hang until the OS gives up (minutes).
-        requestHandler: { connectionTimeout: 10_000 },
+        requestHandler: { connectionTimeout: 10_000, ...options.requestHandler },
       },
       ...(options.log === undefined ? {} : { logger: sdkLogger(options.log) }),
     });

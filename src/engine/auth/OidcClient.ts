@@ -20,6 +20,7 @@
  * Every failure leaves as a StratusError (authErrors.ts). Nothing here logs.
  */
 import * as oidc from 'openid-client';
+import type { AgentFetch } from '../net/agentFetch.js';
 import { authError, isNetworkFailure, oidcFailure } from './authErrors.js';
 
 export interface OidcClientOptions {
@@ -32,6 +33,8 @@ export interface OidcClientOptions {
   readonly timeoutSeconds?: number;
   /** Seconds to add to this computer's clock when checking token times (a known offset; tests). @default 0 */
   readonly clockSkewSeconds?: number;
+  /** Every request to the user pool goes through it (the proxy and CAs of src/engine/net). @default the global fetch */
+  readonly fetch?: AgentFetch;
 }
 
 export interface AuthorizationRequest {
@@ -87,9 +90,11 @@ export class OidcClient {
   private readonly config: oidc.Configuration;
   private readonly insecure: boolean;
   private readonly hostedUiBase: string;
+  private readonly fetch: AgentFetch | undefined;
 
   private constructor(options: OidcClientOptions, config: oidc.Configuration, insecure: boolean) {
     this.issuer = options.issuer;
+    this.fetch = options.fetch;
     this.clientId = options.clientId;
     this.config = config;
     this.insecure = insecure;
@@ -105,6 +110,8 @@ export class OidcClient {
     try {
       config = await oidc.discovery(issuerUrl, options.clientId, metadata, oidc.None(), {
         timeout: options.timeoutSeconds ?? 15,
+        // Kept by the Configuration for every later request (token, revocation).
+        ...(options.fetch === undefined ? {} : { [oidc.customFetch]: options.fetch }),
         // Deprecated on purpose upstream; used only for a loopback sandbox issuer (checkIssuer refuses other http).
         ...(insecure ? { execute: [oidc.allowInsecureRequests] } : {}),
       });
@@ -143,7 +150,7 @@ export class OidcClient {
     const origin = request.url.origin;
     let response: Response;
     try {
-      response = await fetch(request.url, { redirect: 'manual', signal: AbortSignal.timeout((this.config.timeout ?? 15) * 1000) });
+      response = await (this.fetch ?? fetch)(request.url, { redirect: 'manual', signal: AbortSignal.timeout((this.config.timeout ?? 15) * 1000) });
     } catch (err) {
       if (isNetworkFailure(err)) {
         throw authError('sign-in-unreachable', `Cannot reach the sign-in page at ${origin} (check cognito.issuer and cognito.hostedUiBase, and your network connection).`, err);
@@ -213,6 +220,8 @@ export class OidcClient {
       // Cognito serves /oauth2/revoke on the hosted UI domain but may not list it in discovery.
       config = new oidc.Configuration({ ...metadata, revocation_endpoint: `${this.hostedUiBase}/oauth2/revoke` }, this.clientId, undefined, oidc.None());
       config.timeout = this.config.timeout;
+      const custom = this.config[oidc.customFetch];
+      if (custom !== undefined) config[oidc.customFetch] = custom;
       // Same loopback-only exception as discovery.
       if (this.insecure) oidc.allowInsecureRequests(config);
     }
