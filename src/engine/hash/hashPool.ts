@@ -124,21 +124,26 @@ const WORKER_SOURCE = `(${workerMain.toString()})();`;
 // ── the pool ──────────────────────────────────────────────────────────────────
 
 interface Pending {
-  readonly resolve: (reply: Reply & { ok: true }) => void;
+  /** Undefined: no worker can run here, the caller computes the answer itself. */
+  readonly resolve: (reply: (Reply & { ok: true }) | undefined) => void;
   readonly reject: (error: Error) => void;
 }
 
 /** One worker and the requests it has not answered yet. */
 class Lane {
+  constructor(private readonly source: string) {}
+
   private worker: Worker | undefined;
   private broken = false;
+  /** Whether a worker of this lane ever answered: one that dies before its first answer cannot run here at all. */
+  private answered = false;
   readonly pending = new Map<number, Pending>();
 
   /** Undefined when no worker can run here: the caller hashes on its own thread. */
   private ensure(): Worker | undefined {
     if (this.worker !== undefined || this.broken) return this.worker;
     try {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, name: 'stratus-hash' });
+      const worker = new Worker(this.source, { eval: true, name: 'stratus-hash' });
       worker.unref();
       worker.on('message', (reply: Reply) => this.answer(reply));
       worker.on('error', (err: Error) => this.fail(err));
@@ -161,6 +166,7 @@ class Lane {
   }
 
   private answer(reply: Reply): void {
+    this.answered = true;
     const pending = this.pending.get(reply.id);
     if (pending === undefined) return;
     this.pending.delete(reply.id);
@@ -169,7 +175,12 @@ class Lane {
     else pending.reject(new Error(`hashing failed: ${reply.error}`));
   }
 
-  /** The worker died: every request in flight fails (its stream state is lost); the next request starts a new one. */
+  /**
+   * The worker died: every request in flight fails (its stream state is lost); the next
+   * request starts a new one. A worker that died before its first answer cannot start here
+   * (e.g. a runtime without process.getBuiltinModule): the lane is given up, and its requests
+   * are answered "no worker", so the caller hashes on its own thread.
+   */
   private fail(err: Error): void {
     const worker = this.worker;
     this.worker = undefined;
@@ -179,6 +190,11 @@ class Lane {
     }
     const pending = [...this.pending.values()];
     this.pending.clear();
+    if (!this.answered) {
+      this.broken = true;
+      for (const p of pending) p.resolve(undefined);
+      return;
+    }
     for (const p of pending) p.reject(err);
   }
 
@@ -215,9 +231,12 @@ export class HashPool {
   private nextId = 1;
   private nextStream = 1;
 
-  /** @param size worker threads. @default 2, or fewer on a machine with fewer cores */
-  constructor(size = Math.max(1, Math.min(2, availableParallelism()))) {
-    this.lanes = Array.from({ length: Math.max(1, size) }, () => new Lane());
+  /**
+   * @param size worker threads. @default 2, or fewer on a machine with fewer cores
+   * @param workerSource the workers' program (tests: one that cannot start). @default workerMain's
+   */
+  constructor(size = Math.max(1, Math.min(2, availableParallelism())), workerSource = WORKER_SOURCE) {
+    this.lanes = Array.from({ length: Math.max(1, size) }, () => new Lane(workerSource));
   }
 
   /** The lane with the fewest requests in flight (first among equals). */
@@ -252,8 +271,10 @@ export class HashPool {
   md5Stream(): HashStream {
     const lane = this.idlest();
     const stream = this.nextStream++;
-    // Set when the worker was unavailable at the first update: the whole stream is then hashed here.
+    // Set when no worker could take the stream: the whole stream is then hashed here, in update order.
     let local: ReturnType<typeof createHash> | undefined;
+    /** Whether a worker holds part of the stream: then it cannot continue here. */
+    let onWorker = false;
     let started = false;
     let ended = false;
     return {
@@ -264,15 +285,16 @@ export class HashPool {
           return;
         }
         const shared = isShared(data) ? data : copyToShared(data);
-        const first = !started;
         started = true;
         const reply = await this.request(lane, (id) => ({ id, op: 'update', stream, data: shared }));
-        if (reply === undefined) {
-          // No worker: only possible from the first update on (a lane that had one and lost it rejects instead).
-          if (!first) throw new Error('the hash worker went away during a stream');
-          local = createHash('md5');
-          local.update(data);
+        if (reply !== undefined) {
+          onWorker = true;
+          return;
         }
+        // No worker (never started here): the answers come in the order the updates were given.
+        if (onWorker) throw new Error('the hash worker went away during a stream');
+        local ??= createHash('md5');
+        local.update(data);
       },
       digest: async () => {
         ended = true;

@@ -69,6 +69,22 @@ describe('HashPool', () => {
     expect((await stream.digest()).toString('hex')).toBe(all.digest('hex'));
   });
 
+  it('hashes on the calling thread when a worker cannot even start', async () => {
+    const failing = new HashPool(1, 'throw new Error("no worker here");');
+    try {
+      const data = randomBytes(MiB + 9);
+      const stream = failing.md5Stream();
+      // Updates given one after another without waiting, as the scan and downloads do.
+      const updates = [stream.update(data.subarray(0, 10)), stream.update(data.subarray(10, 5000))];
+      expect((await failing.digest(data, ['md5', 'crc32'])).md5?.toString('hex')).toBe(md5(data));
+      await Promise.all(updates);
+      await stream.update(data.subarray(5000));
+      expect((await stream.digest()).toString('hex')).toBe(md5(data));
+    } finally {
+      await failing.close();
+    }
+  });
+
   it('still hashes correctly without workers (on the calling thread)', async () => {
     const closed = new HashPool(1);
     await closed.close();
