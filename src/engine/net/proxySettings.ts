@@ -109,8 +109,8 @@ export function translateBypassEntry(raw: string): { entries: string[] } | { pro
     const start = Math.floor(ipv4ToInt(address) / size) * size;
     return { entries: [`${intToIpv4(start)}-${intToIpv4(start + size - 1)}`] };
   }
-  // A bare host name covers its subdomains too (curl's reading); Node matches it exactly, so add ".name".
-  if (/^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$/.test(entry) && !isIPv4(entry)) return { entries: [entry, `.${entry}`] };
+  // A bare host name covers its subdomains too (curl's reading); Node matches it exactly, so add ".name". Not for IPs and IP ranges.
+  if (/^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$/.test(entry) && !/^[\d.-]+$/.test(entry)) return { entries: [entry, `.${entry}`] };
   return { entries: [entry] };
 }
 
