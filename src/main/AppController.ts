@@ -28,12 +28,12 @@
 import type { Disposable } from '../core/Emitter.js';
 import type { Logger } from '../engine/logger.js';
 import type { EngineCredentials, EngineSettings } from '../shared/EngineProtocol.js';
-import type { CommandResult, Preferences, StratusCommand } from '../shared/StratusApi.js';
+import type { CommandResult, PreferenceKey, Preferences, StratusCommand } from '../shared/StratusApi.js';
 import type { StratusConfig } from '../shared/StratusConfig.js';
 import {
   chooseFolderFlow, defaultFolder, firstRunNext, firstRunStart, inspectFolder, setupState, type FirstRunEvent, type FirstRunFacts, type FirstRunState,
 } from './firstRun.js';
-import { safetyPolicyFrom } from './settings/appSettings.js';
+import { safetyPolicyFrom, type AppSettings } from './settings/appSettings.js';
 import type { SettingsStore } from './settings/SettingsStore.js';
 import type { StatusService } from './StatusService.js';
 import type { AccountPort, AccountState, AppDialogs, EngineHandle, FolderPorts, RestoreResult, Timers } from './appPorts.js';
@@ -68,6 +68,13 @@ export interface AppControllerOptions {
   readonly refreshMarginMs?: number;
   /** Retry delay after a failed refresh or an unreachable sign-in server. @default 60 s */
   readonly retryMs?: number;
+  /** The organization's policies over the settings (policy/AppPolicies.ts); without it the settings apply as stored. */
+  readonly policies?: PolicyPort;
+}
+
+/** What AppController needs of the policies: the settings as they apply, what is locked, the admin ignore patterns. */
+export interface PolicyPort {
+  resolve(settings: AppSettings): { readonly effective: AppSettings; readonly managed: readonly PreferenceKey[]; readonly adminIgnorePatterns: readonly string[] };
 }
 
 
@@ -94,6 +101,8 @@ export class AppController implements Disposable {
   private readonly timers: Timers;
   private readonly folders: FolderPorts;
   private readonly subscriptions: Disposable[] = [];
+  /** The policy-dependent engine settings the running engine was started with (JSON), to restart it when a policy changes them. */
+  private startedWith: string | undefined;
 
   constructor(private readonly o: AppControllerOptions) {
     this.timers = o.timers ?? { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
@@ -252,6 +261,9 @@ export class AppController implements Disposable {
    */
   async chooseFolder(path: string | undefined, merge: boolean): Promise<CommandResult> {
     if (this.needsSignIn) return { ok: false, message: 'Sign in first.' };
+    const locked = this.policyView();
+    // LockSyncFolder: the organization's folder is the only one offered (created, or merged after the question).
+    if (locked.managed.includes('folder') && locked.effective.folder !== undefined) path = locked.effective.folder;
     const suggested = this.firstRun?.step === 'choose-folder' ? this.firstRun.suggested : defaultFolder(this.o.home);
     const choice = await chooseFolderFlow({ path, merge, suggested, dialogs: this.o.dialogs, folders: this.folders });
     if (choice.kind === 'declined') this.advanceFirstRun({ type: 'merge-declined' });
@@ -272,6 +284,11 @@ export class AppController implements Disposable {
    * through `chooseFolder` (created, or merged only after the question).
    */
   async updatePreferences(change: Preferences): Promise<CommandResult> {
+    const policy = this.policyView();
+    const refused = (Object.keys(change) as PreferenceKey[]).filter(
+      (key) => policy.managed.includes(key) && JSON.stringify(change[key]) !== JSON.stringify((policy.effective as Preferences)[key]),
+    );
+    if (refused.length > 0) return { ok: false, message: `Managed by your organization: ${refused.join(', ')} cannot be changed here.` };
     const { folder, ...rest } = change;
     const before = this.o.settings.current;
     try {
@@ -356,9 +373,29 @@ export class AppController implements Disposable {
     }, this.o.retryMs ?? 60_000);
   }
 
+  /** The settings with the policies applied (as stored when there are none). */
+  private policyView(): ReturnType<PolicyPort['resolve']> {
+    return this.o.policies?.resolve(this.o.settings.current) ?? { effective: this.o.settings.current, managed: [], adminIgnorePatterns: [] };
+  }
+
+  /** The policy-dependent part of the engine's start settings. */
+  private engineInputs(): string {
+    const { effective, adminIgnorePatterns } = this.policyView();
+    return JSON.stringify([effective.folder, effective.deviceName, effective.massDelete, effective.bandwidth, adminIgnorePatterns]);
+  }
+
+  /** The policies were read again: an engine started with values they changed restarts with the new ones. */
+  async policiesChanged(): Promise<void> {
+    this.publish();
+    if (this.engine === undefined || this.startedWith === this.engineInputs()) return;
+    await this.stopEngine();
+    await this.startEngine();
+  }
+
   private async startEngine(): Promise<void> {
     const connection = this.o.connection;
-    const folder = this.o.settings.current.folder;
+    const policy = this.policyView();
+    const folder = policy.effective.folder;
     if (this.stopped || this.engine !== undefined || connection === undefined || folder === undefined || !this.hasAccount) return;
     let prefix = connection.prefix ?? '';
     let credentials: EngineCredentials | undefined;
@@ -375,10 +412,11 @@ export class AppController implements Disposable {
       }
       if (this.stopped || this.engine !== undefined) return;
     }
-    const { deviceName, bandwidth } = this.o.settings.current;
+    const { deviceName, bandwidth } = policy.effective;
     const settings: EngineSettings = {
       folder, bucket: connection.bucket, region: connection.region, prefix,
-      ...safetyPolicyFrom(this.o.settings.current),
+      ...safetyPolicyFrom(policy.effective),
+      ...(policy.adminIgnorePatterns.length === 0 ? {} : { adminIgnorePatterns: policy.adminIgnorePatterns }),
       ...(bandwidth.upBytesPerSecond === undefined && bandwidth.downBytesPerSecond === undefined ? {} : { bandwidth }),
       ...(connection.endpoint === undefined ? {} : { endpoint: connection.endpoint }),
       ...(connection.forcePathStyle === undefined ? {} : { forcePathStyle: connection.forcePathStyle }),
@@ -392,6 +430,7 @@ export class AppController implements Disposable {
     };
     const engine = this.o.createEngine(settings);
     this.engine = engine;
+    this.startedWith = this.engineInputs();
     this.engineSubscription = engine.onDidChangeStatus((status) => {
       if (this.firstRun?.step === 'first-sync') this.advanceFirstRun({ type: 'status', status });
       this.publish();
@@ -441,7 +480,7 @@ export class AppController implements Disposable {
       noConnectionMessage: this.o.noConnectionMessage,
       cognito: this.cognito,
       account: this.account,
-      folder: this.o.settings.current.folder,
+      folder: this.policyView().effective.folder,
     });
     const setup = this.firstRun === undefined ? undefined : setupState(this.firstRun, { home: this.o.home, machine: this.o.machine });
     this.o.status.replace(setup === undefined ? status : { ...status, setup });

@@ -10,7 +10,10 @@
  *        ├─> IPC (status, commands)  ├─> tray (icon, tooltip, menu)  ├─> notifications
  *
  * `composeApp` is synchronous (window, IPC, tray exist at once); `start()`
- * reads the connection, restores the sign-in and starts syncing.
+ * reads the policies and the connection, restores the sign-in and starts
+ * syncing. Policies (policy/AppPolicies.ts) are read at start, when the
+ * Settings screen asks, and every 5 minutes; the settings that apply are the
+ * stored ones with the policies over them.
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -21,6 +24,7 @@ import { EngineSupervisor } from '../engine/host/EngineSupervisor.js';
 import { previewIgnoreRules } from '../engine/local/ignoreEditor.js';
 import { IGNORE_FILE_NAME } from '../engine/local/IgnoreRules.js';
 import { createLoggerFactory } from '../engine/logger.js';
+import { platformPolicySources } from '../engine/policy/platformPolicySources.js';
 import { handleAppProtocol } from './appProtocol.js';
 import { AppController, type AccountPort, type AppDialogs } from './AppController.js';
 import { CognitoAccountPort } from './auth/CognitoAccountPort.js';
@@ -29,6 +33,7 @@ import { createCommandRunner, type CommandEngine } from './commandRunner.js';
 import { DesktopNotifier } from './desktopNotifier.js';
 import { registerIpcHandlers } from './ipcHandlers.js';
 import { openLogFile } from './logFile.js';
+import { AppPolicies, logLineAllowed } from './policy/AppPolicies.js';
 import { createElectronSettingsStore } from './settings/ElectronSettingsStore.js';
 import { loadConnectionSource, noConnectionMessage } from './settings/connectionSource.js';
 import { settingsView } from './settings/settingsView.js';
@@ -59,9 +64,20 @@ export function composeApp(outDir: string): AppServices {
   disposables.push(settings);
   const logFile = openLogFile(app.getPath('logs'), { echo: (line) => process.stderr.write(`${line}\n`) });
   disposables.push(logFile);
-  const loggers = createLoggerFactory({ write: (line) => logFile.write(line), level: settings.current.logLevel });
+  // Every line is made and the level (the setting, or the LogLevel policy once read) filters it here, so a policy read later still applies.
+  let logLevel = settings.current.logLevel;
+  const loggers = createLoggerFactory({ write: (line) => { if (logLineAllowed(line, logLevel)) logFile.write(line); }, level: 'debug' });
   const log = loggers('app');
   for (const problem of settings.problems) log.warn('a stored setting was ignored', { problem });
+  const policies = new AppPolicies({ sources: platformPolicySources({ platform: process.platform, env: process.env }), home: app.getPath('home'), log: loggers('policy') });
+  disposables.push(policies);
+  /** The settings as they apply: the stored ones with the policies over them. */
+  const applied = () => policies.resolve(settings.current).effective;
+  const updateLogLevel = (): void => {
+    logLevel = applied().logLevel;
+  };
+  // A user's change applies from the next start (as the Settings screen says); a policy's at its next read.
+  disposables.push(policies.onDidChange(updateLogLevel));
 
   const status = new StatusService();
   disposables.push(status);
@@ -83,18 +99,24 @@ export function composeApp(outDir: string): AppServices {
   };
   const settingsApi = {
     getSettings: async () => {
-      const folder = settings.current.folder;
+      // Read afresh: the screen shows what the policies say now.
+      await policies.refresh();
+      const policy = policies.resolve(settings.current);
+      const folder = policy.effective.folder;
       const ignoreRules = folder === undefined ? '' : await readFile(join(folder, IGNORE_FILE_NAME), 'utf8').catch(() => '');
-      return settingsView(settings.current, ignoreRules, logsFolder);
+      return settingsView(settings.current, ignoreRules, logsFolder, policy);
     },
     previewIgnore: async (text: string) => {
-      const folder = settings.current.folder;
-      return folder === undefined ? { hidden: 0, sample: [], problems: ['Choose the folder to sync first.'] } : previewIgnoreRules(folder, text);
+      const policy = policies.resolve(settings.current);
+      const folder = policy.effective.folder;
+      return folder === undefined
+        ? { hidden: 0, sample: [], problems: ['Choose the folder to sync first.'] }
+        : previewIgnoreRules(folder, text, { adminPatterns: policy.adminIgnorePatterns });
     },
   };
   disposables.push(registerIpcHandlers(status, createCommandRunner({ folder: () => settings.current.folder, shell, engine: () => engine, openLogs }), settingsApi));
 
-  const notifier = new DesktopNotifier({ status, settings, onClick: () => void statusWindow.show() });
+  const notifier = new DesktopNotifier({ status, settings, onClick: () => void statusWindow.show(), level: () => policies.resolve(settings.current).notificationLevel });
   disposables.push(notifier);
 
   const report = (what: string) => (result: { ok: boolean; message?: string }): void => {
@@ -103,7 +125,7 @@ export function composeApp(outDir: string): AppServices {
   const onTrayAction = (action: TrayAction): void => {
     switch (action) {
       case 'open-folder': {
-        const folder = settings.current.folder;
+        const folder = applied().folder;
         if (folder !== undefined) void shell.openPath(folder).then((error) => error === '' || log.warn('could not open the folder', { error }));
         return;
       }
@@ -131,16 +153,19 @@ export function composeApp(outDir: string): AppServices {
   refreshTray();
 
   const applyLoginItem = (): void => {
-    applyStartAtLogin(settings.current.startAtLogin, { app, platform: process.platform, env: process.env, exec: process.env['APPIMAGE'] ?? process.execPath })
-      .then((how) => log.info('start at login', { enabled: settings.current.startAtLogin, how }))
+    const enabled = applied().startAtLogin;
+    applyStartAtLogin(enabled, { app, platform: process.platform, env: process.env, exec: process.env['APPIMAGE'] ?? process.execPath })
+      .then((how) => log.info('start at login', { enabled, how }))
       .catch((err: unknown) => log.warn('could not change start at login', { error: err }));
   };
-  let loginItem = settings.current.startAtLogin;
-  disposables.push(settings.onDidChange((next) => {
-    if (next.startAtLogin === loginItem) return;
-    loginItem = next.startAtLogin;
+  let loginItem = applied().startAtLogin;
+  const loginItemChanged = (): void => {
+    const next = applied().startAtLogin;
+    if (next === loginItem) return;
+    loginItem = next;
     applyLoginItem();
-  }));
+  };
+  disposables.push(settings.onDidChange(loginItemChanged), policies.onDidChange(loginItemChanged));
 
   const dialogs: AppDialogs = {
     pickFolder: async (suggested) => {
@@ -183,21 +208,25 @@ export function composeApp(outDir: string): AppServices {
     settings,
     tray,
     start: async () => {
+      await policies.start();
+      loginItem = applied().startAtLogin;
       applyLoginItem();
       const source = await loadConnectionSource({ env: process.env, userDataDir: userData, ...(settings.current.connection === undefined ? {} : { stored: settings.current.connection }) });
       for (const problem of source.problems) log.warn('a config file was not used', { problem });
-      const connection = source.connection;
-      if (connection !== undefined && source.origin !== 'settings') {
-        // Kept in the store, so the app still knows where to sync when the file goes away.
-        settings.update({ connection, ...(settings.current.folder === undefined && source.folder !== undefined ? { folder: source.folder } : {}) });
+      if (source.connection !== undefined && source.origin !== 'settings') {
+        // Kept in the store, so the app still knows where to sync when the file goes away (never the policies' values: a removed policy must stop applying).
+        settings.update({ connection: source.connection, ...(settings.current.folder === undefined && source.folder !== undefined ? { folder: source.folder } : {}) });
       }
-      log.info('connection', { origin: source.origin, auth: connection?.auth, bucket: connection?.bucket });
+      // Enforced backend policies override the file's connection; enough of them make one without any file.
+      const fromPolicy = policies.connection(source.connection);
+      const connection = fromPolicy.connection;
+      log.info('connection', { origin: fromPolicy.byPolicy ? 'policy' : source.origin, auth: connection?.auth, bucket: connection?.bucket });
 
       let account: AccountPort | undefined;
       if (connection?.auth === 'cognito' && connection.cognito !== undefined) {
         const signIn = createDesktopSignIn(connection.cognito, {
           allowPlaintextTokenStorage: () => settings.current.allowPlaintextTokenStorage,
-          useSystemBrowser: () => settings.current.useSystemBrowser,
+          useSystemBrowser: () => applied().useSystemBrowser,
         }, () => statusWindow.browserWindow);
         const storage = await signIn.vault.status();
         if (storage.reason !== undefined) log.warn('the sign-in is not kept encrypted', { mode: storage.mode, backend: storage.backend });
@@ -208,7 +237,7 @@ export function composeApp(outDir: string): AppServices {
           log: loggers('account'),
           endBrowserSession: async (auth) => {
             await signIn.surface.clearBrowserSession();
-            if (!settings.current.useSystemBrowser) return;
+            if (!applied().useSystemBrowser) return;
             // Signed in in the system browser: its hosted UI session ends at /logout, which comes back to a loopback "signed out" page.
             const page = await auth.serveSignedOutPage();
             await shell.openExternal(auth.logoutUrl().href);
@@ -230,8 +259,9 @@ export function composeApp(outDir: string): AppServices {
 
       controller = new AppController({
         connection,
-        noConnectionMessage: source.problems[0] ?? noConnectionMessage(userData),
+        noConnectionMessage: fromPolicy.problems[0] ?? source.problems[0] ?? noConnectionMessage(userData),
         settings,
+        policies,
         ...(account === undefined ? {} : { account }),
         status,
         dialogs,
@@ -246,6 +276,10 @@ export function composeApp(outDir: string): AppServices {
         }),
       });
       disposables.push(controller);
+      const started = controller;
+      disposables.push(policies.onDidChange(() => {
+        started.policiesChanged().catch((err: unknown) => log.warn('could not apply changed policies', { error: err }));
+      }));
       await controller.start();
       controller.powerChanged(powerMonitor.isOnBatteryPower());
     },

@@ -3,7 +3,9 @@
  * (notificationPlanner.ts, pure) decides what each status change deserves —
  * errors, items that need the user, and file changes from the cloud batched
  * into one notice every 10 s — and the level; this shows it. Nothing is shown
- * when the "notifications" setting is off: off means off for every level.
+ * when the "notifications" setting is off: off means off for every level —
+ * unless `level` is given (the policies): then it alone decides, because an
+ * enforced NotificationLevel wins over the switch.
  * Snooze (the tray menu) mutes file-change notices only. A click opens the
  * status window.
  */
@@ -23,7 +25,7 @@ export class DesktopNotifier implements Disposable {
 
   constructor(private readonly o: { readonly status: StatusService; readonly settings: SettingsStore; readonly onClick: () => void; readonly level?: () => NotificationLevel }) {
     const level = o.level ?? ((): NotificationLevel => (o.settings.current.notifications ? 'all' : 'off'));
-    this.planner = new NotificationPlanner(() => (o.settings.current.notifications ? level() : 'off'));
+    this.planner = new NotificationPlanner(level);
     // The status at start is the baseline: nothing in it is news.
     this.planner.statusChanged(o.status.current, Date.now());
     this.subscription = o.status.onDidChangeStatus((next) => {
@@ -42,7 +44,7 @@ export class DesktopNotifier implements Disposable {
 
   /** One-off notices (the end of the first run), under the same on/off switch. */
   show(notification: { readonly title: string; readonly body: string }): void {
-    if (!this.o.settings.current.notifications) return;
+    if (this.o.level !== undefined ? this.o.level() === 'off' : !this.o.settings.current.notifications) return;
     this.present(notification);
   }
 

@@ -225,6 +225,8 @@ export interface SettingsView {
   readonly sources?: { readonly [K in PreferenceKey]?: string };
   /** The text of `.stratusignore` in the sync folder ('' when there is none). */
   readonly ignoreRules: string;
+  /** Ignore patterns the organization enforces (policy AdminIgnorePatterns): shown read-only above the editor. */
+  readonly adminIgnoreRules?: readonly string[];
   /** Shown with "Open logs folder" (app only). */
   readonly logsFolder?: string;
 }

@@ -214,6 +214,7 @@ export function isSettingsView(value: unknown): value is SettingsView {
   return (
     isRecord(value) && isPreferences(value['values']) && isKeyList(value['editable']) && isKeyList(value['managed']) &&
     typeof value['ignoreRules'] === 'string' && optionalString(value, 'logsFolder') &&
+    (value['adminIgnoreRules'] === undefined || isStringList(value['adminIgnoreRules'], 10_000)) &&
     (value['sources'] === undefined || (isRecord(value['sources']) && Object.entries(value['sources']).every(([k, v]) => PREFERENCE_KEYS.has(k) && typeof v === 'string')))
   );
 }
