@@ -4,7 +4,8 @@
  * time). What this face cannot change is shown read-only with where it is set
  * ("Set by --folder"); what the organization enforced says "Managed by your
  * organization" (issue 9). The `.stratusignore` editor previews what the
- * rules would hide before they are saved. Numbers are shown in the units
+ * rules would hide before they are saved; the organization's ignore patterns
+ * (policy AdminIgnorePatterns) are listed above it, read-only. Numbers are shown in the units
  * people use (KiB/s, percent) and stored in the config's (bytes/s, ratio).
  */
 import type { CommandResult, IgnorePreview, LogLevel, PreferenceKey, Preferences, SettingsView, StratusCommand } from '../shared/StratusApi.js';
@@ -142,8 +143,16 @@ export async function renderSettings(doc: Document, api: SettingsApi): Promise<v
     timer = setTimeout(showPreview, 300);
   });
   showPreview();
+  // Applied before the user's rules, which cannot undo them: shown, never editable.
+  const adminRules = view.adminIgnoreRules ?? [];
+  const admin = adminRules.length === 0 ? [] : [
+    el(doc, 'div', { className: 'admin-ignore', attrs: { id: 'admin-ignore-rules', 'data-locked': 'true' } },
+      el(doc, 'span', { className: 'setting-lock', text: 'Set by your organization (cannot be changed)', attrs: { id: 'admin-ignore-label' } }),
+      el(doc, 'ul', { attrs: { 'aria-labelledby': 'admin-ignore-label' } }, ...adminRules.map((pattern) => el(doc, 'li', { text: pattern, className: 'mono' })))),
+  ];
   const ignore = el(doc, 'div', { className: 'setting ignore-editor', attrs: { 'data-setting': 'ignore' } },
     el(doc, 'label', { text: 'Files not to sync (.stratusignore, one pattern per line)', attrs: { for: 'ignore-rules' } }),
+    ...admin,
     rules, preview,
     el(doc, 'div', { className: 'actions' }, button(doc, 'Save rules', 'save-ignore', () => {
       void api.ask({ type: 'set-ignore-rules', text: rules.value }).then((result) => {

@@ -311,4 +311,31 @@ describe('Settings screen', () => {
     await expect.poll(() => fake.commands()).toContainEqual({ type: 'open-logs' });
     await fake.page.close();
   });
+  it('lists the organization\'s ignore patterns read-only above the editor', async () => {
+    const managed: SettingsView = { ...settings, adminIgnoreRules: ['*.pst', 'secrets/'] };
+    const fake = await openFakePage(browser, server.url, STATES['up-to-date'], { width: 560, height: 900 }, managed, { hidden: 0, sample: [], problems: [] });
+    await fake.page.click('#tab-settings');
+    await fake.page.waitForSelector('#admin-ignore-rules');
+    expect(await fake.page.textContent('#admin-ignore-rules .setting-lock')).toBe('Set by your organization (cannot be changed)');
+    expect(await fake.page.locator('#admin-ignore-rules li').allTextContents()).toEqual(['*.pst', 'secrets/']);
+    // Read-only: a list, not a field; the user's rules stay in the editor alone.
+    expect(await fake.page.locator('#admin-ignore-rules input, #admin-ignore-rules textarea').count()).toBe(0);
+    expect(await fake.page.inputValue('#ignore-rules')).toBe('*.tmp\n');
+    // Above the editor.
+    expect(await fake.page.evaluate(() => {
+      const list = document.getElementById('admin-ignore-rules');
+      const editor = document.getElementById('ignore-rules');
+      return list !== null && editor !== null && (list.compareDocumentPosition(editor) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
+    })).toBe(true);
+    expect(await seriousAxeViolations(fake.page)).toEqual([]);
+    await fake.page.close();
+  });
+
+  it('shows no organization list when there are no admin patterns', async () => {
+    const fake = await openFakePage(browser, server.url, STATES['up-to-date'], { width: 560, height: 900 }, settings, { hidden: 0, sample: [], problems: [] });
+    await fake.page.click('#tab-settings');
+    await fake.page.waitForSelector('#ignore-rules');
+    expect(await fake.page.locator('#admin-ignore-rules').count()).toBe(0);
+    await fake.page.close();
+  });
 });
