@@ -8,9 +8,11 @@
  * Skips with a printed reason when tinyproxy or openssl is missing, or when
  * not root (a policy file must be root-owned to be read).
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Env } from '../../../src/cli/config.js';
@@ -20,6 +22,7 @@ import { startTlsForwarder, type TlsForwarder } from '../../support/tlsForwarder
 import { createTestCa, hasOpenssl, type TestCa } from './testCa.js';
 import { startTinyproxy, tinyproxyUnavailable, type Tinyproxy } from './tinyproxy.js';
 
+const repo = resolve(import.meta.dirname, '../../..');
 const isRoot = process.getuid?.() === 0;
 const skipReason =
   tinyproxyUnavailable() ??
@@ -142,6 +145,32 @@ describe.skipIf(skipReason !== undefined)('S3 over TLS from a test CA, through a
     expect(direct.code).toBe(ExitCode.ok);
     expect(await proxy.connects()).toEqual(after);
     expect(await remoteKeys(bypassed.prefix)).toEqual(['hello.txt']);
+  });
+
+  it('works the same from the built stratus command in a child process with a clean environment', async (ctx) => {
+    const bin = join(repo, 'bin/stratus.js');
+    if (!existsSync(join(repo, 'out/tsc/src/cli/runCli.js'))) {
+      console.log('skipped (built stratus through a proxy): out/tsc is missing; run npx tsc -b (npm test builds it)');
+      ctx.skip();
+    }
+    const policy = await policyFile({ ProxyUrl: proxy.url, ExtraCaCertificates: ca.caFile });
+    const before = (await proxy.connects()).length;
+    const { prefix, args } = await place(tls.url);
+    // Hermetic: no HTTPS_PROXY, NODE_EXTRA_CA_CERTS or AWS_CA_BUNDLE of this machine reaches the child.
+    const child = spawn(process.execPath, [bin, ...args, '--json'], {
+      cwd: world.scratch,
+      env: { PATH: process.env['PATH'] ?? '', ...world.env, STRATUS_POLICY_FILE: policy, AWS_EC2_METADATA_DISABLED: 'true' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ uploaded: 1, errors: 0 });
+    expect(await remoteKeys(prefix)).toEqual(['hello.txt']);
+    expect((await proxy.connects()).slice(before)).toContain(`127.0.0.1:${tls.port}`);
   });
 
   it('says which file is wrong when ExtraCaCertificates does not exist', async () => {
