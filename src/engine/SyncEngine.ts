@@ -31,7 +31,7 @@ import { RailAnswer, type RailChoice } from './attention/RailAnswer.js';
 import { resolveConflictOnDisk, type ConflictChoice } from './attention/resolveConflict.js';
 import { enterHeapPhase } from './heapGrowth.js';
 import { SqliteJournal } from './journal/SqliteJournal.js';
-import { previewIgnoreRules, saveIgnoreRules } from './local/ignoreEditor.js';
+import { facePreview, previewIgnoreRules, saveIgnoreRules } from './local/ignoreEditor.js';
 import { ENGINE_FOLDER, IGNORE_FILE_NAME, IgnoreRules } from './local/IgnoreRules.js';
 import { scanLocal, type LocalScanResult } from './local/LocalScanner.js';
 import { createLoggerFactory, type Logger } from './logger.js';
@@ -310,7 +310,7 @@ export class SyncEngine {
 
   /** What `text` as `.stratusignore` would hide, beyond the built-in defaults. */
   previewIgnore(text: string): Promise<IgnorePreview> {
-    return previewIgnoreRules(this.root, text, { caseInsensitive: this.caseInsensitive, adminPatterns: this.options.adminIgnorePatterns ?? [] });
+    return previewIgnoreRules(this.root, text, { caseInsensitive: this.caseInsensitive, adminPatterns: this.options.adminIgnorePatterns ?? [] }).then(facePreview);
   }
 
   /** Saves `.stratusignore` (refused when the rules cannot be read); the next run applies it. Nothing is deleted. */

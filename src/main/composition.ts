@@ -21,7 +21,7 @@ import { dirname, join } from 'node:path';
 import { app, dialog, powerMonitor, shell } from 'electron';
 import type { Disposable } from '../core/Emitter.js';
 import { EngineSupervisor } from '../engine/host/EngineSupervisor.js';
-import { previewIgnoreRules } from '../engine/local/ignoreEditor.js';
+import { facePreview, previewIgnoreRules } from '../engine/local/ignoreEditor.js';
 import { IGNORE_FILE_NAME } from '../engine/local/IgnoreRules.js';
 import { createLoggerFactory } from '../engine/logger.js';
 import { platformPolicySources } from '../engine/policy/platformPolicySources.js';
@@ -111,7 +111,7 @@ export function composeApp(outDir: string): AppServices {
       const folder = policy.effective.folder;
       return folder === undefined
         ? { hidden: 0, sample: [], problems: ['Choose the folder to sync first.'] }
-        : previewIgnoreRules(folder, text, { adminPatterns: policy.adminIgnorePatterns });
+        : facePreview(await previewIgnoreRules(folder, text, { adminPatterns: policy.adminIgnorePatterns }));
     },
   };
   disposables.push(registerIpcHandlers(status, createCommandRunner({ folder: () => settings.current.folder, shell, engine: () => engine, openLogs }), settingsApi));

@@ -71,6 +71,12 @@ export async function previewIgnoreRules(root: string, text: string, options: Ig
   return { hidden: hidden.length, sample: hidden.slice(0, SAMPLE), problems: [], hiddenByOrganization };
 }
 
+/** The preview as the faces show it (IgnorePreview has no field for the organization's count yet). */
+export function facePreview(preview: IgnoreRulesPreview): IgnorePreview {
+  const { hiddenByOrganization: _organization, ...face } = preview;
+  return face;
+}
+
 /** Replaces `<root>/.stratusignore` with `text` (an empty text removes the file). */
 export async function saveIgnoreRules(root: string, text: string): Promise<void> {
   const file = join(root, IGNORE_FILE_NAME);
