@@ -3,6 +3,7 @@
  * `stratus sync --once` against the sandbox never uploads a file the
  * organization ignores, even when the folder's .stratusignore negates the
  * pattern; the resolved list comes from STRATUS_POLICY_FILE, read afresh.
+ * `stratus doctor` and `stratus status` apply the policies as sync does.
  */
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
@@ -49,7 +50,7 @@ describe('engineSettings', () => {
   });
 });
 
-describe.skipIf(!isRoot)('stratus sync and the policy AdminIgnorePatterns', () => {
+describe.skipIf(!isRoot)('the CLI under STRATUS_POLICY_FILE: admin ignore patterns, doctor and status', () => {
   it('resolves the enforced patterns from STRATUS_POLICY_FILE, afresh on every read', async () => {
     const io = { stdout: () => undefined, stderr: () => undefined, version: 'test', env: env(), cwd: world.scratch };
     await writePolicy({ AdminIgnorePatterns: ['*.pst', 'secrets/'] });
@@ -84,5 +85,28 @@ describe.skipIf(!isRoot)('stratus sync and the policy AdminIgnorePatterns', () =
       { stdout: () => undefined, stderr: () => undefined, version: 'test', env: env(), cwd: world.scratch },
     )).toBe(ExitCode.ok);
     expect(await remoteKeys(prefix)).toContain('mail/archive.pst');
+  });
+
+  it('doctor refuses a flag that contradicts an enforced policy, as sync does', async () => {
+    await writePolicy({ Bucket: 'acme-stratus' });
+    const err: string[] = [];
+    const code = await runCli(['doctor', '--auth', 'aws', '--bucket', 'other', '--region', 'eu-west-1', '--prefix', 'a/'], {
+      stdout: () => undefined, stderr: (l) => err.push(l), version: 'test', env: env(), cwd: world.scratch,
+    });
+    expect(code).toBe(ExitCode.usage);
+    expect(err).toEqual(['stratus: --bucket other contradicts the policy Bucket = "acme-stratus" set by your organization']);
+  });
+
+  it('status uses the folder the policy locks, and refuses another one', async () => {
+    const folder = await mkdtemp(join(world.scratch, 'locked-'));
+    await writePolicy({ LockSyncFolder: true, DefaultSyncFolder: folder });
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { stdout: (l: string) => out.push(l), stderr: (l: string) => err.push(l), version: 'test', env: env(), cwd: world.scratch };
+    expect(await runCli(['status', '--json'], io)).toBe(ExitCode.ok);
+    expect(out.join('\n')).toContain(JSON.stringify(folder).slice(1, -1));
+    err.length = 0;
+    expect(await runCli(['status', '--folder', world.scratch], io)).toBe(ExitCode.usage);
+    expect(err.join('\n')).toContain('contradicts the policy DefaultSyncFolder');
   });
 });
