@@ -89,7 +89,7 @@ export class HttpNetwork {
     const proxied = proxyEnv.HTTPS_PROXY !== undefined || proxyEnv.HTTP_PROXY !== undefined;
     return {
       httpAgent: new HttpAgent({ ...AGENT_DEFAULTS, ...(proxied ? { proxyEnv: { ...proxyEnv } } : {}) }),
-      // The secure context also applies to an https:// proxy's own certificate.
+      // Only for the servers: Node checks an https:// proxy's own certificate against its default roots (an http:// proxy has none).
       httpsAgent: new HttpsAgent({ ...AGENT_DEFAULTS, secureContext: this.secureContext, ...(proxied ? { proxyEnv: { ...proxyEnv } } : {}) }),
     };
   }
