@@ -87,7 +87,8 @@ export function setupPorts(need: SetupNeed, io: CommandIo, log: Logger): SetupPo
       const cognito = need.settings.cognito;
       if (cognito === undefined) throw new Error('no cognito settings');
       const [{ CognitoAuth }, { vaultFor }] = await Promise.all([import('../engine/auth/CognitoAuth.js'), import('./cognitoAccount.js')]);
-      const auth = await CognitoAuth.connect({ cognito, vault: vaultFor(cognito, io.env, io.cwd), log });
+      const { cliNetwork } = await import('./createRemote.js');
+      const auth = await CognitoAuth.connect({ cognito, vault: vaultFor(cognito, io.env, io.cwd), log, network: await cliNetwork(io.env, io.cwd, log) });
       const signedIn = await auth.signIn({ openUrl, timeoutMs: 5 * 60_000, signal });
       const { username, email } = signedIn.session.user;
       return { account: email ?? username };

@@ -22,6 +22,7 @@ import { cognitoAccount } from '../cognitoAccount.js';
 import { ExitCode } from '../exitCodes.js';
 import { describeFailure, stackLines } from '../failures.js';
 import { openBrowser } from '../openBrowser.js';
+import { cliNetwork } from '../createRemote.js';
 
 /** How long the sign-out page waits for the browser; /logout redirects at once, so a browser that comes, comes fast. */
 const SIGNED_OUT_PAGE_WAIT_MS = 2 * 60_000;
@@ -43,7 +44,7 @@ export async function runLogout(args: ParsedArgs, io: CommandIo): Promise<ExitCo
   let auth: CognitoAuthType;
   try {
     const { CognitoAuth } = await import('../../engine/auth/CognitoAuth.js');
-    auth = await CognitoAuth.connect({ cognito: settings.cognito, vault, log: loggers('auth') });
+    auth = await CognitoAuth.connect({ cognito: settings.cognito, vault, log: loggers('auth'), network: await cliNetwork(io.env, io.cwd, loggers('net')) });
   } catch (err) {
     await vault.clear();
     const failure = describeFailure(err, { verbose: args.verbose });

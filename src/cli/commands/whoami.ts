@@ -12,6 +12,7 @@ import { cliLoggers, type CommandIo } from '../CliIo.js';
 import { cognitoAccount } from '../cognitoAccount.js';
 import { ExitCode } from '../exitCodes.js';
 import { reportFailure } from '../failures.js';
+import { cliNetwork } from '../createRemote.js';
 
 export interface WhoamiJson {
   readonly user: string;
@@ -36,7 +37,7 @@ export async function runWhoami(args: ParsedArgs, io: CommandIo): Promise<ExitCo
     const { notSignedIn } = await import('../../engine/auth/authErrors.js');
     if ((await vault.get()) === undefined) throw notSignedIn();
     const { CognitoAuth } = await import('../../engine/auth/CognitoAuth.js');
-    const auth = await CognitoAuth.connect({ cognito: settings.cognito, vault, log: loggers('auth') });
+    const auth = await CognitoAuth.connect({ cognito: settings.cognito, vault, log: loggers('auth'), network: await cliNetwork(io.env, io.cwd, loggers('net')) });
     const session = await auth.restore();
     if (session === undefined) throw notSignedIn();
     const tokens = await session.refresh();
