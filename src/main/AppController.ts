@@ -74,7 +74,13 @@ export interface AppControllerOptions {
 
 /** What AppController needs of the policies: the settings as they apply, what is locked, the admin ignore patterns. */
 export interface PolicyPort {
-  resolve(settings: AppSettings): { readonly effective: AppSettings; readonly managed: readonly PreferenceKey[]; readonly adminIgnorePatterns: readonly string[] };
+  resolve(settings: AppSettings): {
+    readonly effective: AppSettings;
+    readonly managed: readonly PreferenceKey[];
+    readonly adminIgnorePatterns: readonly string[];
+    /** The organization's folder, offered first by the first run. */
+    readonly suggestedFolder?: string;
+  };
 }
 
 
@@ -122,8 +128,21 @@ export class AppController implements Disposable {
   }
 
   private firstRunFacts(): FirstRunFacts {
-    const { folder } = this.o.settings.current;
-    return { needsSignIn: this.needsSignIn, home: this.o.home, ...(folder === undefined ? {} : { folder }) };
+    const folder = this.folderToSync();
+    const { suggestedFolder } = this.policyView();
+    return { needsSignIn: this.needsSignIn, home: this.o.home, ...(folder === undefined ? {} : { folder }), ...(suggestedFolder === undefined ? {} : { suggestedFolder }) };
+  }
+
+  /**
+   * The folder to sync: the chosen one; with LockSyncFolder, the organization's once it is the chosen one
+   * (until then none, so the first run offers it: created, or merged after the question).
+   */
+  private folderToSync(): string | undefined {
+    const { effective, managed } = this.policyView();
+    const stored = this.o.settings.current.folder;
+    if (!managed.includes('folder')) return stored;
+    const trim = (p: string | undefined): string | undefined => p?.replace(/[\\/]+$/, '');
+    return trim(stored) === trim(effective.folder) ? effective.folder : undefined;
   }
 
   private advanceFirstRun(event: FirstRunEvent): void {
@@ -217,7 +236,7 @@ export class AppController implements Disposable {
       const account = await port.signIn();
       if (this.stopped) return { ok: false, message: 'Stratus is quitting.' };
       this.account = { state: 'signed-in', account };
-      if (this.firstRun === undefined && this.o.settings.current.folder === undefined) this.firstRun = firstRunStart(this.firstRunFacts());
+      if (this.firstRun === undefined && this.folderToSync() === undefined) this.firstRun = firstRunStart(this.firstRunFacts());
       this.advanceFirstRun({ type: 'signed-in' });
       this.publish();
       await this.startEngine();
@@ -264,7 +283,7 @@ export class AppController implements Disposable {
     const locked = this.policyView();
     // LockSyncFolder: the organization's folder is the only one offered (created, or merged after the question).
     if (locked.managed.includes('folder') && locked.effective.folder !== undefined) path = locked.effective.folder;
-    const suggested = this.firstRun?.step === 'choose-folder' ? this.firstRun.suggested : defaultFolder(this.o.home);
+    const suggested = this.firstRun?.step === 'choose-folder' ? this.firstRun.suggested : locked.suggestedFolder ?? defaultFolder(this.o.home);
     const choice = await chooseFolderFlow({ path, merge, suggested, dialogs: this.o.dialogs, folders: this.folders });
     if (choice.kind === 'declined') this.advanceFirstRun({ type: 'merge-declined' });
     if (choice.kind === 'refused') this.advanceFirstRun({ type: 'folder-chosen', folder: choice.folder, inspection: choice.inspection });
@@ -322,7 +341,7 @@ export class AppController implements Disposable {
     if (this.engine === undefined) {
       const why = this.o.connection === undefined ? this.o.noConnectionMessage
         : this.needsSignIn ? 'Sign in first: syncing starts once you are signed in.'
-          : this.o.settings.current.folder === undefined ? 'Choose the folder to sync first.'
+          : this.folderToSync() === undefined ? 'Choose the folder to sync first.'
             : 'The sync engine is not running right now; try again in a moment.';
       return Promise.resolve({ ok: false, message: why });
     }
@@ -381,21 +400,27 @@ export class AppController implements Disposable {
   /** The policy-dependent part of the engine's start settings. */
   private engineInputs(): string {
     const { effective, adminIgnorePatterns } = this.policyView();
-    return JSON.stringify([effective.folder, effective.deviceName, effective.massDelete, effective.bandwidth, adminIgnorePatterns]);
+    return JSON.stringify([this.folderToSync(), effective.deviceName, effective.massDelete, effective.bandwidth, adminIgnorePatterns]);
   }
 
   /** The policies were read again: an engine started with values they changed restarts with the new ones. */
   async policiesChanged(): Promise<void> {
-    this.publish();
-    if (this.engine === undefined || this.startedWith === this.engineInputs()) return;
+    if (this.engine === undefined || this.startedWith === this.engineInputs()) {
+      // A newly locked folder that is not the chosen one: the first run offers it.
+      if (this.engine === undefined && this.hasAccount) this.beginFirstRunIfNeeded();
+      this.publish();
+      return;
+    }
     await this.stopEngine();
+    this.beginFirstRunIfNeeded();
+    this.publish();
     await this.startEngine();
   }
 
   private async startEngine(): Promise<void> {
     const connection = this.o.connection;
     const policy = this.policyView();
-    const folder = policy.effective.folder;
+    const folder = this.folderToSync();
     if (this.stopped || this.engine !== undefined || connection === undefined || folder === undefined || !this.hasAccount) return;
     let prefix = connection.prefix ?? '';
     let credentials: EngineCredentials | undefined;
@@ -480,9 +505,10 @@ export class AppController implements Disposable {
       noConnectionMessage: this.o.noConnectionMessage,
       cognito: this.cognito,
       account: this.account,
-      folder: this.policyView().effective.folder,
+      folder: this.folderToSync(),
     });
-    const setup = this.firstRun === undefined ? undefined : setupState(this.firstRun, { home: this.o.home, machine: this.o.machine });
+    const { suggestedFolder } = this.policyView();
+    const setup = this.firstRun === undefined ? undefined : setupState(this.firstRun, { home: this.o.home, machine: this.o.machine, ...(suggestedFolder === undefined ? {} : { suggestedFolder }) });
     this.o.status.replace(setup === undefined ? status : { ...status, setup });
   }
 }

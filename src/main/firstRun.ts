@@ -55,6 +55,8 @@ export interface FirstRunFacts {
   /** The sync folder already chosen, if any. */
   readonly folder?: string;
   readonly home: string;
+  /** The organization's folder (policy DefaultSyncFolder, `~` expanded), offered first; else `<home>/Stratus`. */
+  readonly suggestedFolder?: string;
 }
 
 /** The default sync folder: `Stratus` in the home folder. */
@@ -65,7 +67,7 @@ export function defaultFolder(home: string): string {
 /** Where the flow starts, or undefined when there is nothing to do (signed in and a folder chosen). */
 export function firstRunStart(facts: FirstRunFacts): FirstRunState | undefined {
   if (facts.needsSignIn) return { step: 'sign-in' };
-  if (facts.folder === undefined) return { step: 'choose-folder', suggested: defaultFolder(facts.home) };
+  if (facts.folder === undefined) return { step: 'choose-folder', suggested: facts.suggestedFolder ?? defaultFolder(facts.home) };
   return undefined;
 }
 
@@ -86,7 +88,7 @@ export function firstSyncProgress(status: StatusSnapshot): string {
 export function firstRunNext(state: FirstRunState, event: FirstRunEvent, facts: FirstRunFacts): FirstRunState {
   switch (state.step) {
     case 'sign-in':
-      if (event.type === 'signed-in') return facts.folder === undefined ? { step: 'choose-folder', suggested: defaultFolder(facts.home) } : { step: 'first-sync', folder: facts.folder, create: false };
+      if (event.type === 'signed-in') return facts.folder === undefined ? { step: 'choose-folder', suggested: facts.suggestedFolder ?? defaultFolder(facts.home) } : { step: 'first-sync', folder: facts.folder, create: false };
       if (event.type === 'sign-in-failed') return { step: 'sign-in', problem: event.message };
       return state;
     case 'choose-folder': {
@@ -102,7 +104,7 @@ export function firstRunNext(state: FirstRunState, event: FirstRunEvent, facts: 
     }
     case 'confirm-merge':
       if (event.type === 'merge-confirmed') return { step: 'first-sync', folder: state.folder, create: false };
-      if (event.type === 'merge-declined') return { step: 'choose-folder', suggested: defaultFolder(facts.home) };
+      if (event.type === 'merge-declined') return { step: 'choose-folder', suggested: facts.suggestedFolder ?? defaultFolder(facts.home) };
       return state;
     case 'first-sync':
       if (event.type === 'status' && firstSyncDone(event.status)) return { step: 'done', folder: state.folder, message: TRAY_LINE };
@@ -113,9 +115,9 @@ export function firstRunNext(state: FirstRunState, event: FirstRunEvent, facts: 
 }
 
 /** What the status snapshot says about the flow (`StatusSnapshot.setup`, the renderer's first-run screens). */
-export function setupState(state: FirstRunState, facts: { readonly home: string; readonly machine: string }): SetupState {
+export function setupState(state: FirstRunState, facts: { readonly home: string; readonly machine: string; readonly suggestedFolder?: string }): SetupState {
   const step: SetupState['step'] = state.step === 'confirm-merge' ? 'choose-folder' : state.step;
-  const suggestedFolder = state.step === 'choose-folder' ? state.suggested : defaultFolder(facts.home);
+  const suggestedFolder = state.step === 'choose-folder' ? state.suggested : facts.suggestedFolder ?? defaultFolder(facts.home);
   return { step, suggestedFolder, machine: facts.machine };
 }
 

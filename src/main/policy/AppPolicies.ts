@@ -41,6 +41,8 @@ export interface AppPolicyView {
   readonly notificationLevel: NotificationLevel;
   /** AdminIgnorePatterns (enforced only), applied before `.stratusignore`. */
   readonly adminIgnorePatterns: readonly string[];
+  /** DefaultSyncFolder (enforced or a default, `~` expanded): the folder the first run offers. */
+  readonly suggestedFolder?: string;
 }
 
 export interface PolicyConnection {
@@ -140,6 +142,7 @@ export function resolveAppSettings(policies: PolicySet, settings: AppSettings, h
   const folderValue = locked('folder') ? fromPolicy(r['folder']) : undefined;
   const folder = typeof folderValue === 'string' ? expandHome(folderValue, home) : settings.folder;
   const adminValue = r['adminIgnorePatterns'];
+  const suggested = fromPolicy(r['folder']);
   const effective: AppSettings = {
     ...settings,
     ...(folder === undefined ? {} : { folder }),
@@ -163,6 +166,7 @@ export function resolveAppSettings(policies: PolicySet, settings: AppSettings, h
     managed,
     notificationLevel,
     adminIgnorePatterns: adminValue?.source === 'policy' && Array.isArray(adminValue.value) ? adminValue.value : [],
+    ...(typeof suggested === 'string' ? { suggestedFolder: expandHome(suggested, home) } : {}),
   };
 }
 

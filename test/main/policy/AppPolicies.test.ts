@@ -83,10 +83,18 @@ function world(layer: Partial<PolicyLayer>, stored: Record<string, unknown> = {}
   const log = memoryLog();
   const policies = new AppPolicies({ sources: { machine: source }, home: '/home/ada', log, timers });
   const engines: FakeEngine[] = [];
+  const status = new StatusService();
+  const created: string[] = [];
   const controller = new AppController({
-    connection: aws, noConnectionMessage: 'none', settings, status: new StatusService(), home: '/home/ada', machine: 'ada-laptop', policies,
+    connection: aws, noConnectionMessage: 'none', settings, status, home: '/home/ada', machine: 'ada-laptop', policies,
     dialogs: { pickFolder: () => Promise.resolve(undefined), confirmMerge: () => Promise.resolve(true), tellFirstRunDone: () => undefined },
-    folders: { inspect: () => Promise.resolve({ kind: 'missing' }), create: () => Promise.resolve() },
+    folders: {
+      inspect: () => Promise.resolve({ kind: 'missing' }),
+      create: (folder) => {
+        created.push(folder);
+        return Promise.resolve();
+      },
+    },
     createEngine: (s) => {
       const engine = new FakeEngine(s);
       engines.push(engine);
@@ -97,7 +105,7 @@ function world(layer: Partial<PolicyLayer>, stored: Record<string, unknown> = {}
     const policy = policies.resolve(settings.current);
     return settingsView(settings.current, '', '/logs', policy);
   };
-  return { settings, source, timers, log, policies, controller, engines, view };
+  return { settings, source, timers, log, policies, controller, engines, view, status, created };
 }
 
 describe('app settings under policies', () => {
@@ -183,6 +191,30 @@ describe('app settings under policies', () => {
     const view = resolveAppSettings(set({ enforced: { LockSyncFolder: true }, defaults: { DefaultSyncFolder: '~/Acme' } }), stored, '/home/ada');
     expect(view.effective.folder).toBe('/home/ada/Acme');
     expect(view.managed).toEqual(['folder']);
+  });
+});
+
+describe('the sync folder under policies', () => {
+  it('with LockSyncFolder, offers only the organization\'s folder and syncs it once chosen', async () => {
+    const w = world({ enforced: { LockSyncFolder: true, DefaultSyncFolder: '~/Acme' } });
+    await w.policies.start();
+    await w.controller.start();
+    // The stored folder is not the locked one: nothing syncs until the organization's folder is set up.
+    expect(w.engines).toEqual([]);
+    expect(w.status.current.setup).toMatchObject({ step: 'choose-folder', suggestedFolder: '/home/ada/Acme' });
+    expect(await w.controller.updatePreferences({ folder: '/tmp/mine' })).toEqual({ ok: false, message: 'Managed by your organization: folder cannot be changed here.' });
+    // Whatever the picker would return, the locked folder is the one used.
+    expect(await w.controller.chooseFolder('/tmp/mine', false)).toEqual({ ok: true });
+    expect(w.created).toEqual(['/home/ada/Acme']);
+    expect(w.engines.map((e) => e.settings.folder)).toEqual(['/home/ada/Acme']);
+  });
+
+  it('offers a DefaultSyncFolder default at the first run without locking it', async () => {
+    let record: unknown = {};
+    const settings = new SettingsStore({ read: () => record, write: (r) => { record = r; } });
+    const policies = resolveAppSettings(set({ defaults: { DefaultSyncFolder: '~/Work/Stratus' } }), settings.current, '/home/ada');
+    expect(policies.suggestedFolder).toBe('/home/ada/Work/Stratus');
+    expect(policies.managed).toEqual([]);
   });
 });
 
