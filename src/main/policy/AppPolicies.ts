@@ -174,15 +174,21 @@ const BACKEND_SETTINGS = ['region', 'bucket', 'endpoint', 'cognitoUserPoolId', '
 
 /**
  * The connection with the backend policies over `base` (pure). Enforced values
- * (and, with LockBackend, "not set") replace the file's; policy defaults fill
- * what the file does not give, or make the whole connection when there is no
- * file. The Cognito block is derived as the CLI does (policyCheck fillCognito).
+ * (and, with LockBackend, "not set") replace the file's; a config file is the
+ * user's whole connection, so policy defaults only fill around enforced values
+ * or make the connection when there is no file. The Cognito block is derived
+ * as the CLI does (policyCheck fillCognito). AllowAwsAuthMode false refuses
+ * auth "aws"; an enforced user pool makes a file's "aws" connection Cognito
+ * only with LockBackend or without a file (the CLI lets "aws" be chosen too).
  */
 export function policyConnection(policies: PolicySet, base: StratusConfig | undefined): PolicyConnection {
   const { settings: r } = resolveSettings({ policies });
   const lockBackend = r['lockBackend']?.value === true;
   const enforced = BACKEND_SETTINGS.filter((s) => r[s]?.source === 'policy');
   const given = BACKEND_SETTINGS.filter((s) => r[s]?.source === 'policy' || r[s]?.source === 'policy-default');
+  const awsRefused = ['the policy AllowAwsAuthMode = false set by your organization forbids auth "aws" (the AWS credential chain), and the policies name no Cognito user pool to sign in to'];
+  // The app's "aws" mode has the CLI's risk (any credentials, any prefix): the same policy governs it.
+  if (!lockBackend && enforced.length === 0 && base?.auth === 'aws' && r['allowAwsAuthMode']?.value === false && given.length === 0) return { byPolicy: true, problems: awsRefused };
   if (!lockBackend && enforced.length === 0 && (base !== undefined || given.length === 0)) return { ...(base === undefined ? {} : { connection: base }), byPolicy: false, problems: [] };
 
   const str = (setting: string): string | undefined => {
@@ -210,23 +216,32 @@ export function policyConnection(policies: PolicySet, base: StratusConfig | unde
   const baseCognito = lockBackend ? undefined : base?.cognito;
   if (cognitoByPolicy) {
     const region = typeof raw['region'] === 'string' ? raw['region'] : poolId?.split('_')[0];
-    const port = r['cognitoRedirectPort']?.value;
+    const port = r['cognitoRedirectPort'];
+    const redirectUri = typeof port?.value === 'number' ? `http://localhost:${port.value}/callback` : undefined;
     const policyCognito: Record<string, unknown> = {
       ...(poolId === undefined || region === undefined ? {} : { issuer: `https://cognito-idp.${region}.amazonaws.com/${poolId}` }),
       ...(clientId === undefined ? {} : { clientId }),
       ...(identityPoolId === undefined ? {} : { identityPoolId }),
-      ...(typeof port === 'number' ? { redirectUri: `http://localhost:${port}/callback` } : {}),
+      // The built-in port only where nothing else gives one (a lock holds it even to the built-in one).
+      ...(redirectUri === undefined || (port?.source === 'default' && !lockBackend) ? {} : { redirectUri }),
       ...(domain === undefined ? {} : { hostedUiBase: domain }),
     };
     // Enforced ids replace the file's; defaults only fill the gaps.
     const enforcedCognito = enforced.some((s) => s.startsWith('cognito'));
-    raw['cognito'] = enforcedCognito || baseCognito === undefined ? { ...baseCognito, ...policyCognito } : { ...policyCognito, ...baseCognito };
-    raw['auth'] = 'cognito';
-    delete raw['prefix'];
+    const cognito = enforcedCognito || baseCognito === undefined ? { ...baseCognito, ...policyCognito } : { ...policyCognito, ...baseCognito };
+    if (cognito['redirectUri'] === undefined && redirectUri !== undefined) cognito['redirectUri'] = redirectUri;
+    raw['cognito'] = cognito;
+    if (base === undefined || lockBackend || base.auth === 'cognito' || r['allowAwsAuthMode']?.value === false) {
+      raw['auth'] = 'cognito';
+      delete raw['prefix'];
+    }
   } else if (lockBackend) {
     if (base?.auth === 'cognito') return { byPolicy: true, problems: ['the policy LockBackend is set but the policies name no Cognito user pool: only your organization\'s backend may be used'] };
     raw['auth'] = base?.auth ?? 'cognito';
     if (base?.prefix !== undefined) raw['prefix'] = base.prefix;
+  }
+  if (raw['auth'] === 'aws' && r['allowAwsAuthMode']?.value === false) {
+    return { byPolicy: true, problems: awsRefused };
   }
   const parsed = parseStratusConfig(raw);
   if (parsed.ok) return { connection: parsed.config, byPolicy: true, problems: [] };

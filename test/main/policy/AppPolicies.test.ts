@@ -267,6 +267,24 @@ describe('the backend from policies', () => {
     expect(result.connection).toEqual({ ...aws, bucket: 'acme-stratus' });
   });
 
+  it('keeps the file\'s redirect port when the policies enforce the pool but not the port', () => {
+    const file: StratusConfig = {
+      version: 1, auth: 'cognito', region: 'eu-west-1', bucket: 'team-bucket',
+      cognito: { issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Old', clientId: 'old', identityPoolId: 'eu-west-1:old', redirectUri: 'http://localhost:49000/callback' },
+    };
+    const result = policyConnection(set({ enforced: { CognitoUserPoolId: 'eu-west-1_New', CognitoAppClientId: 'new' } }), file);
+    expect(result.connection?.cognito).toEqual({
+      issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_New', clientId: 'new', identityPoolId: 'eu-west-1:old', redirectUri: 'http://localhost:49000/callback',
+    });
+  });
+
+  it('refuses auth "aws" when AllowAwsAuthMode is false', () => {
+    const result = policyConnection(set({ enforced: { AllowAwsAuthMode: false } }), aws);
+    expect(result.connection).toBeUndefined();
+    expect(result.problems[0]).toMatch(/AllowAwsAuthMode/);
+    expect(policyConnection(set({}), aws).connection).toEqual(aws);
+  });
+
   it('leaves the file\'s connection alone without backend policies, and uses none when the enforced ones are not enough', () => {
     expect(policyConnection(set({ enforced: { LogLevel: 'debug' } }), aws)).toEqual({ connection: aws, byPolicy: false, problems: [] });
     const broken = policyConnection(set({ enforced: { Bucket: 'acme-stratus', LockBackend: true } }), undefined);
