@@ -254,6 +254,8 @@ export function policyConnection(policies: PolicySet, base: StratusConfig | unde
 export class AppPolicies implements Disposable {
   private set: PolicySet = EMPTY_SET;
   private timer: unknown;
+  /** The problems logged at the last read: the same ones are not logged again every 5 minutes. */
+  private loggedProblems = '';
   private readonly timers: AppPolicyTimers;
   private readonly didChange = new Emitter<void>();
   /** After a read that changed what the policies say. */
@@ -277,7 +279,9 @@ export class AppPolicies implements Disposable {
       this.o.log?.warn('the policies could not be read', { error: err instanceof Error ? err.message : String(err) });
       next = EMPTY_SET;
     }
-    for (const problem of [...next.machine.problems, ...next.user.problems]) this.o.log?.warn('a policy was not applied', { problem });
+    const problems = [...next.machine.problems, ...next.user.problems];
+    if (problems.join('\n') !== this.loggedProblems) for (const problem of problems) this.o.log?.warn('a policy was not applied', { problem });
+    this.loggedProblems = problems.join('\n');
     const changed = JSON.stringify(strip(next)) !== JSON.stringify(strip(this.set));
     this.set = next;
     if (changed) this.didChange.fire();

@@ -161,10 +161,11 @@ describe('app settings under policies', () => {
     await w.policies.start();
     expect([...w.timers.pending.values()].map((t) => t.ms)).toEqual([5 * 60_000]);
     expect(w.log.lines.some((l) => l.includes('Bucket must be a string'))).toBe(true);
-    w.source.layer = { enforced: { LogLevel: 'debug' } };
+    w.source.layer = { enforced: { LogLevel: 'debug' }, problems: ['/etc/stratus/policy.json: Bucket must be a string; ignored'] };
     for (const t of w.timers.pending.values()) t.fn();
     await new Promise((resolve) => setImmediate(resolve));
     expect(w.source.reads).toBe(2);
+    expect(w.log.lines.filter((l) => l.includes('Bucket must be a string'))).toHaveLength(1);
     expect(w.view()).toMatchObject({ values: { logLevel: 'debug' }, managed: ['logLevel'] });
     w.policies.dispose();
     expect(w.timers.pending.size).toBe(0);
