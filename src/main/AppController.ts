@@ -80,6 +80,8 @@ export interface PolicyPort {
     readonly adminIgnorePatterns: readonly string[];
     /** The organization's folder, offered first by the first run. */
     readonly suggestedFolder?: string;
+    /** Proxy and extra CA certificates for the engine process. */
+    readonly network?: { readonly proxyUrl?: string; readonly proxyBypassList?: readonly string[]; readonly extraCaCertificates?: string };
   };
 }
 
@@ -399,8 +401,8 @@ export class AppController implements Disposable {
 
   /** The policy-dependent part of the engine's start settings. */
   private engineInputs(): string {
-    const { effective, adminIgnorePatterns } = this.policyView();
-    return JSON.stringify([this.folderToSync(), effective.deviceName, effective.massDelete, effective.bandwidth, adminIgnorePatterns]);
+    const { effective, adminIgnorePatterns, network } = this.policyView();
+    return JSON.stringify([this.folderToSync(), effective.deviceName, effective.massDelete, effective.bandwidth, adminIgnorePatterns, network]);
   }
 
   /** The policies were read again: an engine started with values they changed restarts with the new ones. */
@@ -442,6 +444,7 @@ export class AppController implements Disposable {
       folder, bucket: connection.bucket, region: connection.region, prefix,
       ...safetyPolicyFrom(policy.effective),
       ...(policy.adminIgnorePatterns.length === 0 ? {} : { adminIgnorePatterns: policy.adminIgnorePatterns }),
+      ...policy.network,
       ...(bandwidth.upBytesPerSecond === undefined && bandwidth.downBytesPerSecond === undefined ? {} : { bandwidth }),
       ...(connection.endpoint === undefined ? {} : { endpoint: connection.endpoint }),
       ...(connection.forcePathStyle === undefined ? {} : { forcePathStyle: connection.forcePathStyle }),

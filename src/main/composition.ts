@@ -44,6 +44,7 @@ import { StatusWindow } from './StatusWindow.js';
 import { AppTray } from './tray/AppTray.js';
 import { utilityEngineChild } from './utilityEngineChild.js';
 import type { TrayAction } from './tray/trayMenuModel.js';
+import { startAppUpdates } from './updates/startAppUpdates.js';
 
 export interface AppServices extends Disposable {
   readonly status: StatusService;
@@ -209,6 +210,8 @@ export function composeApp(outDir: string): AppServices {
     tray,
     start: async () => {
       await policies.start();
+      // Updates follow DisableAutoUpdate and UpdateChannel as read at start; with updates off, electron-updater is never loaded.
+      disposables.push(startAppUpdates({ policy: policies.resolve(settings.current).updates, app, log: loggers('updates') }));
       loginItem = applied().startAtLogin;
       applyLoginItem();
       const source = await loadConnectionSource({ env: process.env, userDataDir: userData, ...(settings.current.connection === undefined ? {} : { stored: settings.current.connection }) });

@@ -138,7 +138,7 @@ describe.skipIf(!built)('the main bundle with a stand-in for Electron', () => {
   it('pauses through the engine, and the tray then offers Resume', () => {
     expect(step('pause')).toEqual({ ok: true });
     const actions = step<TrayMenuItem[]>('paused-tray').flatMap((i) => (i.kind === 'action' ? [i.action] : []));
-    expect(actions).toEqual(['open-folder', 'open-window', 'sync-now', 'resume', 'quit']);
+    expect(actions).toEqual(['open-folder', 'open-window', 'sync-now', 'resume', 'snooze-30', 'snooze-60', 'snooze-480', 'quit']);
   });
 
   it('stores a settings change in settings.json, a superset of the CLI config file', () => {

@@ -31,6 +31,8 @@ import type { PreferenceKey } from '../../shared/StratusApi.js';
 import { parseStratusConfig, type StratusConfig } from '../../shared/StratusConfig.js';
 import { DEFAULT_PREFERENCES, type AppSettings, type LogLevel } from '../settings/appSettings.js';
 import type { NotificationLevel } from '../notificationPlanner.js';
+import { networkSettingsOf } from '../../engine/net/networkSettingsOf.js';
+import type { NetworkSettings } from '../../engine/net/proxySettings.js';
 
 /** What the app applies from the policies, for one set of user settings. */
 export interface AppPolicyView {
@@ -43,6 +45,10 @@ export interface AppPolicyView {
   readonly adminIgnorePatterns: readonly string[];
   /** DefaultSyncFolder (enforced or a default, `~` expanded): the folder the first run offers. */
   readonly suggestedFolder?: string;
+  /** ProxyUrl, ProxyBypassList, ExtraCaCertificates: how the engine process reaches the network. */
+  readonly network: NetworkSettings;
+  /** DisableAutoUpdate and UpdateChannel, for the updater (updates/updatePolicy.ts). */
+  readonly updates: { readonly disableAutoUpdate: boolean; readonly updateChannel: 'latest' | 'beta' };
 }
 
 export interface PolicyConnection {
@@ -167,6 +173,11 @@ export function resolveAppSettings(policies: PolicySet, settings: AppSettings, h
     notificationLevel,
     adminIgnorePatterns: adminValue?.source === 'policy' && Array.isArray(adminValue.value) ? adminValue.value : [],
     ...(typeof suggested === 'string' ? { suggestedFolder: expandHome(suggested, home) } : {}),
+    network: networkSettingsOf(r),
+    updates: {
+      disableAutoUpdate: r['disableAutoUpdate']?.value === true,
+      updateChannel: r['updateChannel']?.value === 'beta' ? 'beta' : 'latest',
+    },
   };
 }
 

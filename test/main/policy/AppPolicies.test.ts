@@ -181,6 +181,20 @@ describe('app settings under policies', () => {
     expect(view.managed).toEqual([]);
   });
 
+  it('hands the proxy and the extra CA certificates to the engine process', () => {
+    const stored = new SettingsStore({ read: () => ({}), write: () => undefined }).current;
+    const view = resolveAppSettings(set({ enforced: { ProxyUrl: 'http://proxy.acme.example:3128', ProxyBypassList: ['.internal', '10.0.0.0/8'], ExtraCaCertificates: '/etc/acme/ca.pem' } }), stored, '/home/ada');
+    expect(view.network).toEqual({ proxyUrl: 'http://proxy.acme.example:3128', proxyBypassList: ['.internal', '10.0.0.0/8'], extraCaCertificates: '/etc/acme/ca.pem' });
+    expect(resolveAppSettings(set({}), stored, '/home/ada').network).toEqual({});
+  });
+
+  it('gives the updater DisableAutoUpdate and UpdateChannel (off and latest when not set)', () => {
+    const stored = new SettingsStore({ read: () => ({}), write: () => undefined }).current;
+    expect(resolveAppSettings(set({}), stored, '/home/ada').updates).toEqual({ disableAutoUpdate: false, updateChannel: 'latest' });
+    expect(resolveAppSettings(set({ enforced: { DisableAutoUpdate: true }, defaults: { UpdateChannel: 'beta' } }), stored, '/home/ada').updates)
+      .toEqual({ disableAutoUpdate: true, updateChannel: 'beta' });
+  });
+
   it('machine policy beats user policy', () => {
     const stored = new SettingsStore({ read: () => ({}), write: () => undefined }).current;
     const view = resolveAppSettings(set({ enforced: { LogLevel: 'warn' } }, { enforced: { LogLevel: 'debug' } }), stored, '/home/ada');
