@@ -6,7 +6,7 @@
  * and main never touches the journal: the journal is the truth, so an engine
  * process that dies loses nothing — main starts a new one.
  */
-import type { CommandResult, StatusSnapshot, StratusCommand } from './StratusApi.js';
+import type { CommandResult, Preferences, StatusSnapshot, StratusCommand } from './StratusApi.js';
 import { isCommandResult, isPreferences, isStatusSnapshot, isStratusCommand } from './validators.js';
 
 /** AWS credentials for the engine's S3 client (never logged; sent over the private port only). */
@@ -41,7 +41,7 @@ export interface EngineSettings {
   readonly debounceMs?: number;
   readonly pollMs?: number;
   /** Bytes per second per direction; absent: no limit. Changed live by an `update-settings` command. */
-  readonly bandwidth?: { readonly upBytesPerSecond?: number; readonly downBytesPerSecond?: number };
+  readonly bandwidth?: Preferences['bandwidth'];
   /** The mass-delete rail's thresholds (core/safety.ts). */
   readonly maxDeletes?: number;
   readonly maxDeleteRatio?: number;
