@@ -174,8 +174,11 @@ export function validateSyncSettings(merged: MergedSettings): SyncSettingsResult
 export function engineSettings(
   settings: Pick<StratusConfig, 'deviceName' | 'massDelete'>,
   adminIgnorePatterns: readonly string[] = [],
-): Pick<SyncEngineOptions, 'deviceName' | 'maxDeletes' | 'maxDeleteRatio' | 'adminIgnorePatterns'> {
+  minFreeBytes?: number,
+): Pick<SyncEngineOptions, 'deviceName' | 'maxDeletes' | 'maxDeleteRatio' | 'adminIgnorePatterns' | 'minFreeBytes'> {
   return {
+    // The policy MinimumFreeDiskMiB: downloads never leave less free space.
+    ...(minFreeBytes === undefined ? {} : { minFreeBytes }),
     // The policy AdminIgnorePatterns: applied before the folder's .stratusignore.
     ...(adminIgnorePatterns.length === 0 ? {} : { adminIgnorePatterns }),
     ...(settings.deviceName === undefined ? {} : { deviceName: settings.deviceName }),

@@ -216,6 +216,29 @@ export function resolvedAdminIgnorePatterns(policies: PolicySet): readonly strin
   return Array.isArray(value) ? value : [];
 }
 
+/** What the engine takes from the policies: the organization's ignore patterns and MinimumFreeDiskMiB (in bytes). */
+export interface PolicyEngineOptions {
+  readonly adminIgnorePatterns: readonly string[];
+  readonly minFreeBytes?: number;
+}
+
+/** The engine's policy options for this invocation, read afresh (read problems were warned about by enforcePolicies). */
+export async function policyEngineOptions(io: CommandIo, sources?: PolicySources): Promise<PolicyEngineOptions> {
+  const policies = await readCliPolicies(io, sources);
+  const free = resolveSettings({ policies }).settings['minimumFreeDiskMiB'];
+  const fromPolicy = free !== undefined && (free.source === 'policy' || free.source === 'policy-default') && typeof free.value === 'number';
+  return {
+    adminIgnorePatterns: resolvedAdminIgnorePatterns(policies),
+    ...(fromPolicy ? { minFreeBytes: (free.value as number) * 1024 * 1024 } : {}),
+  };
+}
+
+/** The LoginHint policy for `stratus login` (and the first run's sign-in), read afresh; undefined when not set. */
+export async function policyLoginHint(io: CommandIo, sources?: PolicySources): Promise<string | undefined> {
+  const value = resolveSettings({ policies: await readCliPolicies(io, sources) }).settings['loginHint']?.value;
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
 /**
  * The organization's ignore patterns for this invocation, read afresh (sync and watch pass them to the
  * engine; read problems were already warned about by enforcePolicies).

@@ -88,7 +88,12 @@ export function setupPorts(need: SetupNeed, io: CommandIo, log: Logger): SetupPo
       if (cognito === undefined) throw new Error('no cognito settings');
       const [{ CognitoAuth }, { vaultFor }] = await Promise.all([import('../engine/auth/CognitoAuth.js'), import('./cognitoAccount.js')]);
       const { cliNetwork } = await import('./createRemote.js');
-      const auth = await CognitoAuth.connect({ cognito, vault: vaultFor(cognito, io.env, io.cwd), log, network: await cliNetwork(io.env, io.cwd, log) });
+      const { policyLoginHint } = await import('./policyCheck.js');
+      const loginHint = await policyLoginHint(io);
+      const auth = await CognitoAuth.connect({
+        cognito, vault: vaultFor(cognito, io.env, io.cwd), log, network: await cliNetwork(io.env, io.cwd, log),
+        ...(loginHint === undefined ? {} : { loginHint }),
+      });
       const signedIn = await auth.signIn({ openUrl, timeoutMs: 5 * 60_000, signal });
       const { username, email } = signedIn.session.user;
       return { account: email ?? username };

@@ -80,6 +80,8 @@ export interface PolicyPort {
     readonly adminIgnorePatterns: readonly string[];
     /** The organization's folder, offered first by the first run. */
     readonly suggestedFolder?: string;
+    /** MinimumFreeDiskMiB in bytes, when a policy sets it. */
+    readonly minFreeBytes?: number;
     /** Proxy and extra CA certificates for the engine process. */
     readonly network?: { readonly proxyUrl?: string; readonly proxyBypassList?: readonly string[]; readonly extraCaCertificates?: string };
   };
@@ -402,7 +404,7 @@ export class AppController implements Disposable {
   /** The policy-dependent part of the engine's start settings. */
   private engineInputs(): string {
     const { effective, adminIgnorePatterns, network } = this.policyView();
-    return JSON.stringify([this.folderToSync(), effective.deviceName, effective.massDelete, effective.bandwidth, adminIgnorePatterns, network]);
+    return JSON.stringify([this.folderToSync(), effective.deviceName, effective.massDelete, effective.bandwidth, adminIgnorePatterns, network, this.policyView().minFreeBytes]);
   }
 
   /** The policies were read again: an engine started with values they changed restarts with the new ones. */
@@ -445,6 +447,7 @@ export class AppController implements Disposable {
       ...safetyPolicyFrom(policy.effective),
       ...(policy.adminIgnorePatterns.length === 0 ? {} : { adminIgnorePatterns: policy.adminIgnorePatterns }),
       ...policy.network,
+      ...(policy.minFreeBytes === undefined ? {} : { minFreeBytes: policy.minFreeBytes }),
       ...(bandwidth.upBytesPerSecond === undefined && bandwidth.downBytesPerSecond === undefined ? {} : { bandwidth }),
       ...(connection.endpoint === undefined ? {} : { endpoint: connection.endpoint }),
       ...(connection.forcePathStyle === undefined ? {} : { forcePathStyle: connection.forcePathStyle }),

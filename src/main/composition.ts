@@ -45,6 +45,7 @@ import { AppTray } from './tray/AppTray.js';
 import { utilityEngineChild } from './utilityEngineChild.js';
 import type { TrayAction } from './tray/trayMenuModel.js';
 import { startAppUpdates } from './updates/startAppUpdates.js';
+import { HttpNetwork } from '../engine/net/HttpNetwork.js';
 
 export interface AppServices extends Disposable {
   readonly status: StatusService;
@@ -233,11 +234,20 @@ export function composeApp(outDir: string): AppServices {
         }, () => statusWindow.browserWindow);
         const storage = await signIn.vault.status();
         if (storage.reason !== undefined) log.warn('the sign-in is not kept encrypted', { mode: storage.mode, backend: storage.backend });
+        // The network policies (proxy, extra CAs) for the sign-in and the identity pool, as for the engine.
+        let network: HttpNetwork | undefined;
+        try {
+          network = await HttpNetwork.create({ settings: policies.resolve(settings.current).network, env: process.env });
+        } catch (err) {
+          log.warn('the network policies could not be applied to the sign-in', { error: err instanceof Error ? err.message : String(err) });
+        }
         const port = new CognitoAccountPort({
           cognito: connection.cognito,
           vault: signIn.vault,
           flow: signIn.flow,
           log: loggers('account'),
+          ...(network === undefined ? {} : { network }),
+          loginHint: () => policies.resolve(settings.current).loginHint,
           endBrowserSession: async (auth) => {
             await signIn.surface.clearBrowserSession();
             if (!applied().useSystemBrowser) return;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Env, MergedSettings } from '../../src/cli/config.js';
-import { applyPolicies } from '../../src/cli/policyCheck.js';
+import { applyPolicies, policyEngineOptions, policyLoginHint } from '../../src/cli/policyCheck.js';
 import { ExitCode, runCli } from '../../src/cli/runCli.js';
 import type { PolicySet } from '../../src/engine/policy/PolicySource.js';
 
@@ -39,6 +39,17 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
 }
 
 describe.skipIf(!isRoot)('stratus and managed policies (STRATUS_POLICY_FILE)', () => {
+  it('hands the engine MinimumFreeDiskMiB and AdminIgnorePatterns, and the sign-in its LoginHint, read afresh each time', async () => {
+    const io = { stdout: () => undefined, stderr: () => undefined, version: 'test', env, cwd: dir };
+    await writePolicy({ MinimumFreeDiskMiB: 2048, AdminIgnorePatterns: ['*.pst'], LoginHint: 'ada@acme.example' });
+    expect(await policyEngineOptions(io)).toEqual({ adminIgnorePatterns: ['*.pst'], minFreeBytes: 2048 * 1024 * 1024 });
+    expect(await policyLoginHint(io)).toBe('ada@acme.example');
+    await writePolicy({});
+    // Not set: the engine keeps its own floor (256 MiB), no hint is sent.
+    expect(await policyEngineOptions(io)).toEqual({ adminIgnorePatterns: [] });
+    expect(await policyLoginHint(io)).toBeUndefined();
+  });
+
   it('config --json prints every setting with its value, source and lock', async () => {
     await writePolicy({ Bucket: 'acme-stratus', CognitoRegion: 'eu-west-1', LockSyncFolder: false, Defaults: { UpdateChannel: 'beta', DefaultSyncFolder: '~/Acme' } });
     const configFile = join(dir, 'config.json');

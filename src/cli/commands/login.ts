@@ -20,6 +20,7 @@ import { ExitCode } from '../exitCodes.js';
 import { describeFailure, reportFailure } from '../failures.js';
 import { openBrowser } from '../openBrowser.js';
 import { cliNetwork } from '../createRemote.js';
+import { policyLoginHint } from '../policyCheck.js';
 
 /** How long the browser has to come back. */
 const LOGIN_TIMEOUT_MS = 5 * 60_000;
@@ -33,7 +34,11 @@ export async function runLogin(args: ParsedArgs, io: CommandIo): Promise<ExitCod
   try {
     // Loaded on use: openid-client and the AWS SDK are not needed for --help.
     const { CognitoAuth } = await import('../../engine/auth/CognitoAuth.js');
-    const auth: CognitoAuthType = await CognitoAuth.connect({ cognito: settings.cognito, vault, log: loggers('auth'), network: await cliNetwork(io.env, io.cwd, loggers('net')) });
+    const loginHint = await policyLoginHint(io);
+    const auth: CognitoAuthType = await CognitoAuth.connect({
+      cognito: settings.cognito, vault, log: loggers('auth'), network: await cliNetwork(io.env, io.cwd, loggers('net')),
+      ...(loginHint === undefined ? {} : { loginHint }),
+    });
     const minutes = Math.round(LOGIN_TIMEOUT_MS / 60_000);
     const signedIn = await auth.signIn({
       openUrl: (url) => {

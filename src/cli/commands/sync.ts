@@ -12,7 +12,7 @@ import { bandwidthFromArgs, effectiveBandwidth } from '../bandwidth.js';
 import type { CommandIo } from '../CliIo.js';
 import { cliLoggers } from '../CliIo.js';
 import { engineSettings } from '../config.js';
-import { adminIgnorePatterns } from '../policyCheck.js';
+import { policyEngineOptions } from '../policyCheck.js';
 import { createRemote, failureContext, type RemoteConnection } from '../createRemote.js';
 import { ExitCode } from '../exitCodes.js';
 import { reportFailure } from '../failures.js';
@@ -58,7 +58,7 @@ export async function runSync(args: ParsedArgs, io: CommandIo): Promise<ExitCode
     engine = await Engine.open({
       root: settings.folder, remote: connection.remote, location: connection.location, log: loggers('engine'),
       // The config file's deviceName (conflicted-copy names) and massDelete rail.
-      ...engineSettings(settings, await adminIgnorePatterns(io)),
+      ...(await policyEngineOptions(io).then((p) => engineSettings(settings, p.adminIgnorePatterns, p.minFreeBytes))),
     });
     const result = await engine.runOnce({
       dryRun: args.dryRun,

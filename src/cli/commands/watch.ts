@@ -34,7 +34,7 @@ import { ExitCode } from '../exitCodes.js';
 import { reportFailure } from '../failures.js';
 import { describeLocation, syncJson } from '../output.js';
 import { checkFolder, engineSettings, mergeSettings, type SyncSettings } from '../config.js';
-import { adminIgnorePatterns } from '../policyCheck.js';
+import { policyEngineOptions } from '../policyCheck.js';
 import { problems, syncSettings } from '../syncSettings.js';
 import { watchPreferences } from '../watchPreferences.js';
 import { machineName, setupNeed, setupPorts, suggestedFolder, type SetupNeed } from '../watchSetup.js';
@@ -237,7 +237,7 @@ export async function runWatch(args: ParsedArgs, io: CommandIo): Promise<ExitCod
     engine = await Engine.open({
       root: settings.folder, remote: connection.remote, location: connection.location, log: loggers('engine'),
       // The config file's deviceName (conflicted-copy names) and massDelete rail.
-      ...engineSettings(settings, await adminIgnorePatterns(io)),
+      ...(await policyEngineOptions(io).then((p) => engineSettings(settings, p.adminIgnorePatterns, p.minFreeBytes))),
     });
     const marker = new HeadMarker({
       client: connection.client,

@@ -38,6 +38,8 @@ export interface CognitoAuthOptions {
   readonly now?: () => number;
   /** Proxy and trusted CAs for the user pool and the identity pool. @default the global fetch and the SDK's agents */
   readonly network?: HttpNetwork;
+  /** The LoginHint policy: sent to the hosted UI as `login_hint`. */
+  readonly loginHint?: string;
 }
 
 export interface SignInOptions {
@@ -181,7 +183,7 @@ export class CognitoAuth {
     });
     let callback: URL;
     try {
-      request = await this.oidc.authorizationRequest(cognito.redirectUri);
+      request = await this.oidc.authorizationRequest(cognito.redirectUri, this.options.loginHint);
       await this.oidc.preflight(request);
       log?.info('waiting for the browser sign-in', { port: redirect.port });
       // Stopped while preparing (window closed, Ctrl-C): show nothing; `result` has already settled with the reason.

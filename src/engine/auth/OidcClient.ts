@@ -125,7 +125,7 @@ export class OidcClient {
   }
 
   /** A fresh authorization request (https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1) with PKCE, state and nonce. */
-  async authorizationRequest(redirectUri: string): Promise<AuthorizationRequest> {
+  async authorizationRequest(redirectUri: string, loginHint?: string): Promise<AuthorizationRequest> {
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
@@ -136,6 +136,8 @@ export class OidcClient {
       code_challenge_method: 'S256',
       state,
       nonce,
+      // The LoginHint policy: the hosted UI fills in the user name (OIDC Core §3.1.2.1).
+      ...(loginHint === undefined || loginHint === '' ? {} : { login_hint: loginHint }),
     });
     return { url, redirectUri, state, nonce, codeVerifier };
   }

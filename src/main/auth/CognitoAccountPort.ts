@@ -16,6 +16,7 @@ import { CognitoAuth } from '../../engine/auth/CognitoAuth.js';
 import type { CognitoCredentials } from '../../engine/auth/CognitoCredentials.js';
 import type { CognitoSession } from '../../engine/auth/CognitoSession.js';
 import type { TokenVault } from '../../engine/auth/TokenVault.js';
+import type { HttpNetwork } from '../../engine/net/HttpNetwork.js';
 import type { Logger } from '../../engine/logger.js';
 import type { EngineCredentials } from '../../shared/EngineProtocol.js';
 import type { CognitoSettings } from '../../shared/StratusConfig.js';
@@ -50,6 +51,10 @@ export function toEngineCredentials(c: AwsCredentialIdentity): EngineCredentials
 
 export interface CognitoAccountPortOptions {
   readonly cognito: CognitoSettings;
+  /** Proxy and trusted CAs (the network policies) for the user pool and the identity pool. */
+  readonly network?: HttpNetwork;
+  /** The LoginHint policy, read when the account first connects. */
+  readonly loginHint?: () => string | undefined;
   readonly vault: TokenVault;
   readonly flow: Pick<LoginWindowFlow, 'signIn' | 'cancel'>;
   /** After the session is revoked: end the hosted UI's browser session (clear the login window's cookies, or open /logout). */
@@ -64,7 +69,13 @@ export class CognitoAccountPort implements AccountPort {
 
   /** Discovery, once (again after a failure: the network may be back). */
   private connect(): Promise<CognitoAuth> {
-    this.auth ??= CognitoAuth.connect({ cognito: this.o.cognito, vault: this.o.vault, ...(this.o.log === undefined ? {} : { log: this.o.log }) })
+    const loginHint = this.o.loginHint?.();
+    this.auth ??= CognitoAuth.connect({
+      cognito: this.o.cognito, vault: this.o.vault,
+      ...(this.o.log === undefined ? {} : { log: this.o.log }),
+      ...(this.o.network === undefined ? {} : { network: this.o.network }),
+      ...(loginHint === undefined ? {} : { loginHint }),
+    })
       .catch((err: unknown) => {
         this.auth = undefined;
         throw err;

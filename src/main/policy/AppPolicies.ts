@@ -47,6 +47,10 @@ export interface AppPolicyView {
   readonly suggestedFolder?: string;
   /** ProxyUrl, ProxyBypassList, ExtraCaCertificates: how the engine process reaches the network. */
   readonly network: NetworkSettings;
+  /** The LoginHint policy, sent to the hosted UI. */
+  readonly loginHint?: string;
+  /** MinimumFreeDiskMiB in bytes, when a policy sets it (the engine's own floor otherwise). */
+  readonly minFreeBytes?: number;
   /** DisableAutoUpdate and UpdateChannel, for the updater (updates/updatePolicy.ts). */
   readonly updates: { readonly disableAutoUpdate: boolean; readonly updateChannel: 'latest' | 'beta' };
 }
@@ -174,6 +178,8 @@ export function resolveAppSettings(policies: PolicySet, settings: AppSettings, h
     adminIgnorePatterns: adminValue?.source === 'policy' && Array.isArray(adminValue.value) ? adminValue.value : [],
     ...(typeof suggested === 'string' ? { suggestedFolder: expandHome(suggested, home) } : {}),
     network: networkSettingsOf(r),
+    ...(typeof fromPolicy(r['loginHint']) === 'string' && fromPolicy(r['loginHint']) !== '' ? { loginHint: fromPolicy(r['loginHint']) as string } : {}),
+    ...(num('minimumFreeDiskMiB') === undefined ? {} : { minFreeBytes: (num('minimumFreeDiskMiB') ?? 0) * 1024 * KiB }),
     updates: {
       disableAutoUpdate: r['disableAutoUpdate']?.value === true,
       updateChannel: r['updateChannel']?.value === 'beta' ? 'beta' : 'latest',

@@ -213,6 +213,17 @@ describe('cancelling a sign-in', () => {
     await expect(fetch(cognito.redirectUri)).rejects.toThrow();
   });
 
+  it('sends the LoginHint policy to the hosted UI as login_hint, and nothing without one', async () => {
+    const urls: string[] = [];
+    for (const loginHint of ['ada@acme.example', undefined]) {
+      const auth = await CognitoAuth.connect({ cognito, vault: new MemoryTokenVault(), ...(loginHint === undefined ? {} : { loginHint }) });
+      const controller = new AbortController();
+      await auth.signIn({ openUrl: (url) => { urls.push(url); controller.abort(signInCancelled()); }, timeoutMs: 20_000, signal: controller.signal }).catch(() => undefined);
+    }
+    expect(new URL(urls[0] ?? '').searchParams.get('login_hint')).toBe('ada@acme.example');
+    expect(new URL(urls[1] ?? '').searchParams.has('login_hint')).toBe(false);
+  });
+
   it('does not show the sign-in page when cancelled before it was ready', async () => {
     const auth = await CognitoAuth.connect({ cognito, vault: new MemoryTokenVault() });
     const controller = new AbortController();

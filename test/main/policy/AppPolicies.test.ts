@@ -188,6 +188,16 @@ describe('app settings under policies', () => {
     expect(resolveAppSettings(set({}), stored, '/home/ada').network).toEqual({});
   });
 
+  it('gives the sign-in its LoginHint and the engine MinimumFreeDiskMiB in bytes', () => {
+    const stored = new SettingsStore({ read: () => ({}), write: () => undefined }).current;
+    const view = resolveAppSettings(set({ enforced: { MinimumFreeDiskMiB: 1024 }, defaults: { LoginHint: 'ada@acme.example' } }), stored, '/home/ada');
+    expect(view.loginHint).toBe('ada@acme.example');
+    expect(view.minFreeBytes).toBe(1024 * 1024 * 1024);
+    const none = resolveAppSettings(set({}), stored, '/home/ada');
+    expect(none.loginHint).toBeUndefined();
+    expect(none.minFreeBytes).toBeUndefined();
+  });
+
   it('gives the updater DisableAutoUpdate and UpdateChannel (off and latest when not set)', () => {
     const stored = new SettingsStore({ read: () => ({}), write: () => undefined }).current;
     expect(resolveAppSettings(set({}), stored, '/home/ada').updates).toEqual({ disableAutoUpdate: false, updateChannel: 'latest' });
