@@ -194,7 +194,10 @@ export function composeApp(outDir: string): AppServices {
       const answer = parent === undefined ? await dialog.showMessageBox(options) : await dialog.showMessageBox(parent, options);
       return answer.response === 0;
     },
-    tellFirstRunDone: (message) => notifier.show({ title: 'Stratus is set up', body: message }),
+    // SkipFirstRunTour: the explanation of the tray is left out.
+    tellFirstRunDone: (message) => {
+      if (!policies.resolve(settings.current).skipFirstRunTour) notifier.show({ title: 'Stratus is set up', body: message });
+    },
   };
 
   const onBattery = (): void => controller?.powerChanged(true);

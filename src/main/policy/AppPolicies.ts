@@ -47,6 +47,8 @@ export interface AppPolicyView {
   readonly suggestedFolder?: string;
   /** ProxyUrl, ProxyBypassList, ExtraCaCertificates: how the engine process reaches the network. */
   readonly network: NetworkSettings;
+  /** SkipFirstRunTour: the first run still signs in and chooses the folder, but explains nothing. */
+  readonly skipFirstRunTour: boolean;
   /** The LoginHint policy, sent to the hosted UI. */
   readonly loginHint?: string;
   /** MinimumFreeDiskMiB in bytes, when a policy sets it (the engine's own floor otherwise). */
@@ -178,6 +180,7 @@ export function resolveAppSettings(policies: PolicySet, settings: AppSettings, h
     adminIgnorePatterns: adminValue?.source === 'policy' && Array.isArray(adminValue.value) ? adminValue.value : [],
     ...(typeof suggested === 'string' ? { suggestedFolder: expandHome(suggested, home) } : {}),
     network: networkSettingsOf(r),
+    skipFirstRunTour: fromPolicy(r['skipFirstRunTour']) === true,
     ...(typeof fromPolicy(r['loginHint']) === 'string' && fromPolicy(r['loginHint']) !== '' ? { loginHint: fromPolicy(r['loginHint']) as string } : {}),
     ...(num('minimumFreeDiskMiB') === undefined ? {} : { minFreeBytes: (num('minimumFreeDiskMiB') ?? 0) * 1024 * KiB }),
     updates: {

@@ -193,6 +193,8 @@ describe('app settings under policies', () => {
     const view = resolveAppSettings(set({ enforced: { MinimumFreeDiskMiB: 1024 }, defaults: { LoginHint: 'ada@acme.example' } }), stored, '/home/ada');
     expect(view.loginHint).toBe('ada@acme.example');
     expect(view.minFreeBytes).toBe(1024 * 1024 * 1024);
+    expect(view.skipFirstRunTour).toBe(false);
+    expect(resolveAppSettings(set({ defaults: { SkipFirstRunTour: true } }), stored, '/home/ada').skipFirstRunTour).toBe(true);
     const none = resolveAppSettings(set({}), stored, '/home/ada');
     expect(none.loginHint).toBeUndefined();
     expect(none.minFreeBytes).toBeUndefined();
