@@ -215,7 +215,15 @@ export function composeApp(outDir: string): AppServices {
     start: async () => {
       await policies.start();
       // Updates follow DisableAutoUpdate and UpdateChannel as read at start; with updates off, electron-updater is never loaded.
-      disposables.push(startAppUpdates({ policy: policies.resolve(settings.current).updates, app, log: loggers('updates') }));
+      const updates = startAppUpdates({ policy: policies.resolve(settings.current).updates, app, log: loggers('updates') });
+      disposables.push(updates);
+      // A per-machine copy only tells: the user installs (visibly) by clicking the notice.
+      disposables.push(updates.onDidFindUpdate(({ version, mode }) => {
+        if (mode !== 'notify') return;
+        notifier.show({ title: `Stratus ${version} is available`, body: 'Click to install it now; Stratus restarts when it is done.' }, () => {
+          updates.installNow().catch((err: unknown) => log.warn('the update could not be installed', { error: err instanceof Error ? err.message : String(err) }));
+        });
+      }));
       loginItem = applied().startAtLogin;
       applyLoginItem();
       const source = await loadConnectionSource({ env: process.env, userDataDir: userData, ...(settings.current.connection === undefined ? {} : { stored: settings.current.connection }) });

@@ -43,15 +43,15 @@ export class DesktopNotifier implements Disposable {
   }
 
   /** One-off notices (the end of the first run), under the same on/off switch. */
-  show(notification: { readonly title: string; readonly body: string }): void {
+  show(notification: { readonly title: string; readonly body: string }, onClick?: () => void): void {
     if (this.o.level !== undefined ? this.o.level() === 'off' : !this.o.settings.current.notifications) return;
-    this.present(notification);
+    this.present(notification, onClick);
   }
 
-  private present(notification: { readonly title: string; readonly body: string }): void {
+  private present(notification: { readonly title: string; readonly body: string }, onClick?: () => void): void {
     if (!Notification.isSupported()) return;
     const shown = new Notification({ title: notification.title, body: notification.body });
-    shown.on('click', () => this.o.onClick());
+    shown.on('click', () => (onClick ?? this.o.onClick)());
     shown.show();
   }
 
