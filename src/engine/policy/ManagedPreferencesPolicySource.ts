@@ -17,7 +17,6 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse, parseBinary } from 'plist';
 import { layerFromObject } from './policyLayer.js';
 import type { PolicyLayer, PolicySource } from './PolicySource.js';
 
@@ -80,6 +79,9 @@ export class ManagedPreferencesPolicySource implements PolicySource {
   }
 
   private async parse(bytes: Uint8Array): Promise<unknown> {
+    // Loaded on use: only a Mac with a managed-preferences file needs the plist parser (≈3 MB of
+    // modules every other run of the CLI and the engine would carry).
+    const { parse, parseBinary } = await import('plist');
     if (Buffer.from(bytes.subarray(0, 6)).toString('latin1') !== 'bplist') return parse(Buffer.from(bytes).toString('utf8'));
     try {
       return parseBinary(bytes);
