@@ -239,14 +239,6 @@ export async function policyLoginHint(io: CommandIo, sources?: PolicySources): P
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/**
- * The organization's ignore patterns for this invocation, read afresh (sync and watch pass them to the
- * engine; read problems were already warned about by enforcePolicies).
- */
-export async function adminIgnorePatterns(io: CommandIo, sources?: PolicySources): Promise<readonly string[]> {
-  return resolvedAdminIgnorePatterns(await readCliPolicies(io, sources));
-}
-
 /** Builds (or completes) the cognito block from the Cognito policies, for fields the config did not give. */
 function fillCognito(
   raw: Record<string, unknown>,

@@ -15,7 +15,7 @@
  * DesktopNotifier shows what it returns and calls `flush` on a timer.
  */
 import type { ActivityEntry, StatusSnapshot } from '../shared/StratusApi.js';
-import { notificationFor, type AppNotification } from './notifications.js';
+import { notificationFor } from './notifications.js';
 
 export type NotificationLevel = 'all' | 'attention' | 'errors' | 'off';
 
@@ -140,4 +140,3 @@ export class NotificationPlanner {
   }
 }
 
-export type { AppNotification };

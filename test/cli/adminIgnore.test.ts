@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineSettings, type Env } from '../../src/cli/config.js';
-import { adminIgnorePatterns } from '../../src/cli/policyCheck.js';
+import { policyEngineOptions } from '../../src/cli/policyCheck.js';
 import { ExitCode, runCli } from '../../src/cli/runCli.js';
 import { startCliSandbox, type CliSandbox } from './cliSandbox.js';
 
@@ -54,10 +54,10 @@ describe.skipIf(!isRoot)('the CLI under STRATUS_POLICY_FILE: admin ignore patter
   it('resolves the enforced patterns from STRATUS_POLICY_FILE, afresh on every read', async () => {
     const io = { stdout: () => undefined, stderr: () => undefined, version: 'test', env: env(), cwd: world.scratch };
     await writePolicy({ AdminIgnorePatterns: ['*.pst', 'secrets/'] });
-    expect(await adminIgnorePatterns(io)).toEqual(['*.pst', 'secrets/']);
+    expect((await policyEngineOptions(io)).adminIgnorePatterns).toEqual(['*.pst', 'secrets/']);
     // Removed by the admin: it stops applying at the next read.
     await writePolicy({});
-    expect(await adminIgnorePatterns(io)).toEqual([]);
+    expect((await policyEngineOptions(io)).adminIgnorePatterns).toEqual([]);
   });
 
   it('never uploads an admin-ignored file, even with a negation in .stratusignore', async () => {
