@@ -12,18 +12,20 @@
  *
  * Every agent trusts the same CAs (trustedCertificates.ts: Node's bundled
  * roots + the OS store + ExtraCaCertificates) through one shared
- * SecureContext, and tunnels through the proxy with HTTP CONNECT (https) or
+ * SecureContext, built when the first TLS connection is made (TrustingAgent),
+ * and tunnels through the proxy with HTTP CONNECT (https) or
  * forwards to it (plain http) using Node's built-in proxy support
  * (`Agent({ proxyEnv })`, Node ≥ 24.5; its NO_PROXY matching is Node's, fed
  * by proxySettings.ts). No global agent or dispatcher is touched.
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import type { Duplex } from 'node:stream';
 import type { SecureContext } from 'node:tls';
 import { StratusError } from '../../core/StratusError.js';
 import { agentFetch, type AgentFetch, type FetchAgents } from './agentFetch.js';
 import { decideProxy, redactProxy, type Environment, type NetworkSettings, type ProxyDecision } from './proxySettings.js';
-import { trustedSecureContext } from './trustedCertificates.js';
+import { lazyTrustedContext } from './trustedCertificates.js';
 
 /** NodeHttpHandler options (`@smithy/node-http-handler`), which every SDK v3 client accepts as `requestHandler`. */
 export interface SdkRequestHandlerOptions extends FetchAgents {
@@ -47,14 +49,33 @@ function supportsProxyEnv(version: string = process.versions.node): boolean {
 /** The SDK's own defaults (NodeHttpHandler): keep-alive, at most 50 sockets per host. */
 const AGENT_DEFAULTS = { keepAlive: true, maxSockets: 50 } as const;
 
+type ConnectionOptions = Parameters<HttpsAgent['createConnection']>[0];
+type ConnectionCallback = Parameters<HttpsAgent['createConnection']>[1];
+
+/**
+ * An https agent whose connections use the trusted context, asked for only
+ * when a connection is made (a process that only talks plain http never
+ * builds it). Node's https agent hands its options, ours included, to
+ * tls.connect for each connection — through a CONNECT tunnel too.
+ */
+class TrustingAgent extends HttpsAgent {
+  constructor(options: ConstructorParameters<typeof HttpsAgent>[0], private readonly context: () => SecureContext) {
+    super(options);
+  }
+
+  override createConnection(options: ConnectionOptions, callback?: ConnectionCallback): Duplex | null | undefined {
+    return super.createConnection({ ...options, secureContext: this.context() } as ConnectionOptions, callback);
+  }
+}
+
 export class HttpNetwork {
   readonly proxy: ProxyDecision;
   /** For openid-client's `customFetch` (and any other fetch this process makes to the backend). */
   readonly fetch: AgentFetch;
-  private readonly secureContext: SecureContext;
+  private readonly secureContext: () => SecureContext;
   private readonly fetchAgents: FetchAgents;
 
-  private constructor(proxy: ProxyDecision, secureContext: SecureContext) {
+  private constructor(proxy: ProxyDecision, secureContext: () => SecureContext) {
     this.proxy = proxy;
     this.secureContext = secureContext;
     this.fetchAgents = this.agents();
@@ -62,8 +83,8 @@ export class HttpNetwork {
   }
 
   /**
-   * Reads the extra CA file and the OS store (≈100 ms, once) and checks the
-   * proxy settings. Fails with 'proxy-invalid', 'proxy-unsupported' or
+   * Reads and checks the extra CA file and the proxy settings (the OS store
+   * is read, and the context built, at the first TLS connection: ≈ 90 ms). Fails with 'proxy-invalid', 'proxy-unsupported' or
    * 'ca-file-invalid' (fatal StratusErrors that say what to fix).
    */
   static async create(options: HttpNetworkOptions = {}): Promise<HttpNetwork> {
@@ -76,7 +97,7 @@ export class HttpNetwork {
         { severity: 'fatal' },
       );
     }
-    const secureContext = await trustedSecureContext({
+    const secureContext = await lazyTrustedContext({
       ...(settings.extraCaCertificates === undefined || settings.extraCaCertificates === '' ? {} : { extraCaFile: settings.extraCaCertificates }),
       ...(options.systemCertificates === undefined ? {} : { system: options.systemCertificates }),
     });
@@ -90,7 +111,7 @@ export class HttpNetwork {
     return {
       httpAgent: new HttpAgent({ ...AGENT_DEFAULTS, ...(proxied ? { proxyEnv: { ...proxyEnv } } : {}) }),
       // Only for the servers: Node checks an https:// proxy's own certificate against its default roots (an http:// proxy has none).
-      httpsAgent: new HttpsAgent({ ...AGENT_DEFAULTS, secureContext: this.secureContext, ...(proxied ? { proxyEnv: { ...proxyEnv } } : {}) }),
+      httpsAgent: new TrustingAgent({ ...AGENT_DEFAULTS, ...(proxied ? { proxyEnv: { ...proxyEnv } } : {}) }, this.secureContext),
     };
   }
 

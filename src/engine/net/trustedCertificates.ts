@@ -8,7 +8,12 @@
  * counts it in 'default', so it still works there.
  *
  * Emits one `SecureContext` for every TLS connection of a process (building
- * one from ~300 roots takes ~35 ms, so it is never done per connection).
+ * one from ~300 roots takes ~35 ms, so it is never done per connection), and
+ * only when the first TLS connection needs it (`lazyTrustedContext`): reading
+ * the OS store and building the context cost ≈ 90 ms of start-up and ≈ 7 MB of
+ * memory (issue 4: a first sync of 10,000 files peaked at 147.7 MB with the
+ * context built at start, ≈ 140 MB without), which a plain-http endpoint
+ * (the sandbox, a MinIO/Ceph on the LAN) never needs.
  */
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -55,8 +60,12 @@ export interface TrustOptions {
 /** Bundled (plus NODE_EXTRA_CA_CERTS when Node honours it) + system + extra, without duplicates. */
 export async function trustedCertificates(options: TrustOptions = {}): Promise<string[]> {
   const extra = options.extraCaFile === undefined ? [] : await readCaFile(options.extraCaFile);
+  return certificatesWith(extra, options.system !== false);
+}
+
+function certificatesWith(extra: readonly string[], includeSystem: boolean): string[] {
   let system: string[] = [];
-  if (options.system !== false) {
+  if (includeSystem) {
     try {
       system = getCACertificates('system');
     } catch {
@@ -70,4 +79,16 @@ export async function trustedCertificates(options: TrustOptions = {}): Promise<s
 
 export async function trustedSecureContext(options: TrustOptions = {}): Promise<SecureContext> {
   return createSecureContext({ ca: await trustedCertificates(options) });
+}
+
+/**
+ * The same context, built on the first call. The extra CA file is read and
+ * checked now (a bad ExtraCaCertificates must fail at start with its own
+ * message, not at the first connection); the OS store is read and the context
+ * built when a TLS connection first asks for it.
+ */
+export async function lazyTrustedContext(options: TrustOptions = {}): Promise<() => SecureContext> {
+  const extra = options.extraCaFile === undefined ? [] : await readCaFile(options.extraCaFile);
+  let context: SecureContext | undefined;
+  return () => (context ??= createSecureContext({ ca: certificatesWith(extra, options.system !== false) }));
 }

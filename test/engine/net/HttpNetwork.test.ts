@@ -11,7 +11,7 @@ import { getCACertificates } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificateProblem, describeCertificateProblem } from '../../../src/engine/net/certificateProblem.js';
 import { HttpNetwork } from '../../../src/engine/net/HttpNetwork.js';
-import { readCaFile, trustedCertificates } from '../../../src/engine/net/trustedCertificates.js';
+import { lazyTrustedContext, readCaFile, trustedCertificates } from '../../../src/engine/net/trustedCertificates.js';
 import { createTestCa, hasOpenssl, type TestCa } from './testCa.js';
 
 const skipReason = (await hasOpenssl()) ? undefined : 'the openssl command is not installed (it makes the test CA)';
@@ -66,6 +66,14 @@ describe.skipIf(skipReason !== undefined)('HttpNetwork', () => {
     await expect(readCaFile(join(dir, 'empty.pem'))).rejects.toMatchObject({ code: 'ca-file-invalid', message: expect.stringContaining('holds no PEM certificate') as unknown });
     await writeFile(join(dir, 'damaged.pem'), '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
     await expect(readCaFile(join(dir, 'damaged.pem'))).rejects.toMatchObject({ code: 'ca-file-invalid', message: expect.stringContaining('Certificate 1 in') as unknown });
+  });
+
+  it('checks the extra CA file at start but builds the context once, on first use', async () => {
+    await expect(lazyTrustedContext({ extraCaFile: join(dir, 'missing.pem') })).rejects.toMatchObject({ code: 'ca-file-invalid' });
+    await expect(HttpNetwork.create({ settings: { extraCaCertificates: join(dir, 'missing.pem') } })).rejects.toMatchObject({ code: 'ca-file-invalid' });
+    const context = await lazyTrustedContext({ extraCaFile: ca.caFile });
+    const first = context();
+    expect(context()).toBe(first);
   });
 
   it('fetches over TLS with the extra CA: body and content-type as fetch sends them, manual redirects, null bodies', async () => {
