@@ -102,11 +102,17 @@ export interface MultipartJournal {
 /** The S3 prefix of one user, as the engine sees it. Keys passed in and out are full keys. */
 export interface RemoteStore {
   /**
-   * Called once per run before discovery: a store that must learn how its
-   * server behaves (S3RemoteStore probes conditional writes, ETags, checksums,
-   * pagination) does it here, keeping the result in `cache` between runs.
+   * Called once per run, while discovery runs and before anything is
+   * written: a store that must learn how its server behaves (S3RemoteStore
+   * probes conditional writes, ETags, checksums, pagination) does it here,
+   * keeping the result in `cache` between runs. `list` may run meanwhile.
    */
   prepare?(cache: RemoteCache, signal?: AbortSignal): Promise<void>;
+  /**
+   * How `list` pages now (what `prepare` has measured so far). A listing
+   * started while `prepare` ran is redone when this changed meanwhile.
+   */
+  listingMode?(): string;
   /** Every object under the prefix, paginated internally; throws if any page fails (never a partial list). */
   list(signal?: AbortSignal): AsyncIterable<RemoteObject>;
   head(key: string, signal?: AbortSignal): Promise<RemoteObjectInfo | undefined>;

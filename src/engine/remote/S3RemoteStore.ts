@@ -239,10 +239,14 @@ export class S3RemoteStore implements RemoteStore {
     return this.capabilityState.probed;
   }
 
+  listingMode(): string {
+    return this.capabilityState.current.listPagination;
+  }
+
   async *list(signal?: AbortSignal): AsyncGenerator<RemoteObject> {
     let token: string | undefined;
     // Servers whose continuation tokens do not lead on (measured by prepare) are paged with start-after instead.
-    const byStartAfter = this.capabilityState.current.listPagination === 'continuation-broken';
+    const byStartAfter = this.listingMode() === 'continuation-broken';
     let startAfter: string | undefined;
     const seenTokens = new Set<string>();
     let page = 0;

@@ -7,7 +7,7 @@
  * S3-compatible would.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteObjectCommand, ListObjectsV2Command, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
@@ -322,6 +322,32 @@ describe('S3RemoteStore on servers that ignore preconditions (played on the sand
     for (const k of keys) await fx.put(k, k);
     const listed = (await collect(store.list())).map((o) => o.key).filter((k) => k.startsWith(`${fx.prefix}list/`));
     expect(listed).toEqual(keys);
+  });
+
+  it('lists again with start-after when a first run\'s probe, running beside the listing, finds broken continuation tokens', async () => {
+    const own = await startRemoteFixture(backend);
+    const root = await mkdtemp(join(tmpdir(), 'stratus-capabilities-'));
+    try {
+      const client = own.client();
+      onRequest(client, 'brokenContinuation', (request, command) => {
+        if (command !== 'ListObjectsV2Command') return;
+        Reflect.deleteProperty(request.query, 'continuation-token');
+        request.query['max-keys'] ??= '2';
+      });
+      const names = ['a', 'b', 'c', 'd', 'e'];
+      for (const n of names) await own.put(`${own.prefix}docs/${n}.txt`, `content of ${n}`);
+      const engine = await SyncEngine.open({ root, remote: own.storeOn(client), location: { bucket: own.bucket, prefix: own.prefix, endpoint: backend.endpoint }, trash: () => Promise.resolve() });
+      // The listing starts with continuation tokens (nothing measured yet) and fails on the repeated token;
+      // the probe finishes with 'continuation-broken', and the engine lists again before planning.
+      const result = await engine.runOnce();
+      await engine.close();
+      expect(result.errors).toEqual([]);
+      expect(result.counts.downloaded).toBe(names.length);
+      for (const n of names) expect(await readFile(join(root, 'docs', `${n}.txt`), 'utf8')).toBe(`content of ${n}`);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+      await own.dispose();
+    }
   });
 
   it('corrects a record that says "quoted" when the server refuses a matching quoted If-Match, and clears the cache', async () => {
