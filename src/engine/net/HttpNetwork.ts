@@ -18,13 +18,13 @@
  * (`Agent({ proxyEnv })`, Node ≥ 24.5; its NO_PROXY matching is Node's, fed
  * by proxySettings.ts). No global agent or dispatcher is touched.
  */
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import type { Agent as HttpsAgentType } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { SecureContext } from 'node:tls';
 import { StratusError } from '../../core/StratusError.js';
 import { agentFetch, type AgentFetch, type FetchAgents } from './agentFetch.js';
 import { decideProxy, redactProxy, type Environment, type NetworkSettings, type ProxyDecision } from './proxySettings.js';
+import { nodeHttp, nodeHttps } from './nodeHttp.js';
 import { lazyTrustedContext } from './trustedCertificates.js';
 
 /** NodeHttpHandler options (`@smithy/node-http-handler`), which every SDK v3 client accepts as `requestHandler`. */
@@ -49,8 +49,8 @@ function supportsProxyEnv(version: string = process.versions.node): boolean {
 /** The SDK's own defaults (NodeHttpHandler): keep-alive, at most 50 sockets per host. */
 const AGENT_DEFAULTS = { keepAlive: true, maxSockets: 50 } as const;
 
-type ConnectionOptions = Parameters<HttpsAgent['createConnection']>[0];
-type ConnectionCallback = Parameters<HttpsAgent['createConnection']>[1];
+type ConnectionOptions = Parameters<HttpsAgentType['createConnection']>[0];
+type ConnectionCallback = Parameters<HttpsAgentType['createConnection']>[1];
 
 /**
  * An https agent whose connections use the trusted context, asked for only
@@ -58,8 +58,8 @@ type ConnectionCallback = Parameters<HttpsAgent['createConnection']>[1];
  * builds it). Node's https agent hands its options, ours included, to
  * tls.connect for each connection — through a CONNECT tunnel too.
  */
-class TrustingAgent extends HttpsAgent {
-  constructor(options: ConstructorParameters<typeof HttpsAgent>[0], private readonly context: () => SecureContext) {
+class TrustingAgent extends nodeHttps.Agent {
+  constructor(options: ConstructorParameters<typeof nodeHttps.Agent>[0], private readonly context: () => SecureContext) {
     super(options);
   }
 
@@ -109,7 +109,7 @@ export class HttpNetwork {
     const proxyEnv = this.proxy.proxyEnv;
     const proxied = proxyEnv.HTTPS_PROXY !== undefined || proxyEnv.HTTP_PROXY !== undefined;
     return {
-      httpAgent: new HttpAgent({ ...AGENT_DEFAULTS, ...(proxied ? { proxyEnv: { ...proxyEnv } } : {}) }),
+      httpAgent: new nodeHttp.Agent({ ...AGENT_DEFAULTS, ...(proxied ? { proxyEnv: { ...proxyEnv } } : {}) }),
       // Only for the servers: Node checks an https:// proxy's own certificate against its default roots (an http:// proxy has none).
       httpsAgent: new TrustingAgent({ ...AGENT_DEFAULTS, ...(proxied ? { proxyEnv: { ...proxyEnv } } : {}) }, this.secureContext),
     };

@@ -13,8 +13,9 @@
  * Failures reject as fetch does: `TypeError('fetch failed', { cause })`, or the
  * signal's reason (AbortError / TimeoutError) when aborted.
  */
-import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage } from 'node:http';
-import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
+import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
+import { nodeHttp, nodeHttps } from './nodeHttp.js';
 
 export interface FetchAgents {
   readonly httpAgent: HttpAgent;
@@ -68,7 +69,7 @@ export function agentFetch(agents: FetchAgents): AgentFetch {
     const isHttps = url.protocol === 'https:';
     if (!isHttps && url.protocol !== 'http:') throw new TypeError(`agentFetch supports http and https only, not ${url.protocol}`);
     return new Promise<Response>((resolve, reject) => {
-      const send = isHttps ? httpsRequest : httpRequest;
+      const send = isHttps ? nodeHttps.request : nodeHttp.request;
       const req = send(url, { method: prepared.method, headers, agent: isHttps ? agents.httpsAgent : agents.httpAgent }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
