@@ -17,10 +17,12 @@
  * Policy read problems (wrong types, an unsafe policy file) are warnings on
  * stderr; the policies that could be read still apply.
  */
+import { managedPreferences } from '../engine/policy/managedPreferences.js';
 import { platformPolicySources, type PolicySources } from '../engine/policy/platformPolicySources.js';
 import { readPolicySet, type PolicySet, type PolicyValue } from '../engine/policy/PolicySource.js';
 import { resolveSettings, sameValue, type ResolvedSetting, type ResolvedSettings, type SettingConflict } from '../engine/policy/resolveSettings.js';
 import type { SettingSource } from '../shared/policies.js';
+import type { PreferenceKey } from '../shared/StratusApi.js';
 import type { CommandIo } from './CliIo.js';
 import type { Env, MergedSettings } from './config.js';
 
@@ -216,19 +218,25 @@ export function resolvedAdminIgnorePatterns(policies: PolicySet): readonly strin
   return Array.isArray(value) ? value : [];
 }
 
-/** What the engine takes from the policies: the organization's ignore patterns and MinimumFreeDiskMiB (in bytes). */
+/**
+ * What the engine takes from the policies: the organization's ignore patterns and MinimumFreeDiskMiB (in bytes);
+ * and, for the Settings screen of `watch --ui`, the preferences enforced policies lock.
+ */
 export interface PolicyEngineOptions {
   readonly adminIgnorePatterns: readonly string[];
   readonly minFreeBytes?: number;
+  readonly managed: readonly PreferenceKey[];
 }
 
 /** The engine's policy options for this invocation, read afresh (read problems were warned about by enforcePolicies). */
 export async function policyEngineOptions(io: CommandIo, sources?: PolicySources): Promise<PolicyEngineOptions> {
   const policies = await readCliPolicies(io, sources);
-  const free = resolveSettings({ policies }).settings['minimumFreeDiskMiB'];
+  const resolved = resolveSettings({ policies }).settings;
+  const free = resolved['minimumFreeDiskMiB'];
   const fromPolicy = free !== undefined && (free.source === 'policy' || free.source === 'policy-default') && typeof free.value === 'number';
   return {
     adminIgnorePatterns: resolvedAdminIgnorePatterns(policies),
+    managed: managedPreferences(resolved),
     ...(fromPolicy ? { minFreeBytes: (free.value as number) * 1024 * 1024 } : {}),
   };
 }

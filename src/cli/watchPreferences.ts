@@ -8,7 +8,9 @@
  * Only the bandwidth limits can be changed here: live, through the remote's
  * `setBandwidthLimits` (running transfers included), for this session only.
  * The CLI does not rewrite its config file behind a person's back; the result
- * says which key to put in which file to keep the change. The app-only
+ * says which key to put in which file to keep the change. Preferences an
+ * enforced policy locks are shown as managed (bandwidth then cannot change
+ * here either), and AdminIgnorePatterns above the ignore editor, as the app does. The app-only
  * preferences (startAtLogin, notifications, …) mean nothing to the CLI: they
  * have no value here, and their source says so.
  */
@@ -36,6 +38,10 @@ export interface WatchPreferencesOptions {
   readonly setBandwidthLimits?: (limits: BandwidthLimits) => void;
   /** @default os.hostname */
   readonly hostname?: () => string;
+  /** Preferences the organization's enforced policies lock (PolicyEngineOptions.managed): read-only, "Managed by your organization". */
+  readonly managed?: readonly PreferenceKey[];
+  /** AdminIgnorePatterns, shown read-only above the `.stratusignore` editor. */
+  readonly adminIgnoreRules?: readonly string[];
 }
 
 /** Preferences only the desktop app uses (StratusConfig.ts ignores them in a config file). */
@@ -82,7 +88,14 @@ export function watchPreferences(o: WatchPreferencesOptions): PreferencesPort {
         massDelete: o.settings.massDelete ?? DEFAULT_MASS_DELETE,
         ...(logLevel === undefined ? {} : { logLevel }),
       };
-      return { values, editable: setLimits === undefined ? [] : ['bandwidth'], managed: [], sources };
+      const managed = o.managed ?? [];
+      return {
+        values,
+        editable: setLimits === undefined || managed.includes('bandwidth') ? [] : ['bandwidth'],
+        managed,
+        sources,
+        ...(o.adminIgnoreRules === undefined || o.adminIgnoreRules.length === 0 ? {} : { adminIgnoreRules: o.adminIgnoreRules }),
+      };
     },
 
     update(change: Preferences): Promise<CommandResult> {

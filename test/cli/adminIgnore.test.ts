@@ -60,6 +60,14 @@ describe.skipIf(!isRoot)('the CLI under STRATUS_POLICY_FILE: admin ignore patter
     expect((await policyEngineOptions(io)).adminIgnorePatterns).toEqual([]);
   });
 
+  it('names the preferences enforced policies lock, for the Settings screen of watch --ui (defaults lock nothing)', async () => {
+    const io = { stdout: () => undefined, stderr: () => undefined, version: 'test', env: env(), cwd: world.scratch };
+    await writePolicy({ UploadLimitKiBps: 512, MassDeleteMaxFiles: 100, Defaults: { LogLevel: 'debug' } });
+    expect((await policyEngineOptions(io)).managed).toEqual(['bandwidth', 'massDelete']);
+    await writePolicy({});
+    expect((await policyEngineOptions(io)).managed).toEqual([]);
+  });
+
   it('never uploads an admin-ignored file, even with a negation in .stratusignore', async () => {
     await writePolicy({ AdminIgnorePatterns: ['*.pst'] });
     const folder = await mkdtemp(join(world.scratch, 'folder-'));

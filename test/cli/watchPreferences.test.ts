@@ -134,4 +134,20 @@ describe('watchPreferences', () => {
     expect(view.sources?.bandwidth).toBe('this connection (it cannot limit bandwidth)');
     expect((await port.update({ bandwidth: {} })).ok).toBe(false);
   });
+
+  it('shows what the organization enforces as managed (bandwidth then read-only too) and its ignore patterns', async () => {
+    const { controller, port, applied } = world({ managed: ['bandwidth', 'massDelete'], adminIgnoreRules: ['*.pst', 'secrets/'] });
+    const view = await controller.settings();
+    expect(isSettingsView(view)).toBe(true);
+    expect(view.managed).toEqual(['bandwidth', 'massDelete']);
+    expect(view.editable).toEqual([]);
+    expect(view.adminIgnoreRules).toEqual(['*.pst', 'secrets/']);
+    expect((await controller.run({ type: 'update-settings', change: { bandwidth: { upBytesPerSecond: 1024 } } })).ok).toBe(false);
+    expect(applied).toEqual([]);
+    // Nothing enforced: no adminIgnoreRules key at all, bandwidth editable again.
+    const plain = await world({ managed: [], adminIgnoreRules: [] }).controller.settings();
+    expect(plain.adminIgnoreRules).toBeUndefined();
+    expect(plain.editable).toEqual(['bandwidth']);
+    expect(port.view().managed).toEqual(['bandwidth', 'massDelete']);
+  });
 });

@@ -234,10 +234,11 @@ export async function runWatch(args: ParsedArgs, io: CommandIo): Promise<ExitCod
       : undefined;
     // Where each preference is set, for the Settings screen: the first run's merge, else the one syncSettings made.
     const merged = need?.merged ?? (ui === undefined ? undefined : await mergeSettings(args.settings, io.env, io.cwd).then((m) => (m.ok ? m.merged : undefined)));
+    const policyOptions = await policyEngineOptions(io);
     engine = await Engine.open({
       root: settings.folder, remote: connection.remote, location: connection.location, log: loggers('engine'),
       // The config file's deviceName (conflicted-copy names) and massDelete rail.
-      ...(await policyEngineOptions(io).then((p) => engineSettings(settings, p.adminIgnorePatterns, p.minFreeBytes))),
+      ...engineSettings(settings, policyOptions.adminIgnorePatterns, policyOptions.minFreeBytes),
     });
     const marker = new HeadMarker({
       client: connection.client,
@@ -276,6 +277,8 @@ export async function runWatch(args: ParsedArgs, io: CommandIo): Promise<ExitCod
           verbose: args.verbose,
           folderFromFirstRun: firstRun !== undefined && need?.folder === true,
           ...(remote.setBandwidthLimits === undefined ? {} : { setBandwidthLimits: (l: BandwidthLimits) => remote.setBandwidthLimits?.(l) }),
+          managed: policyOptions.managed,
+          adminIgnoreRules: policyOptions.adminIgnorePatterns,
         }),
         log: loggers('ui'),
       });

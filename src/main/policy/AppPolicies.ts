@@ -26,6 +26,7 @@ import { Emitter, type Disposable, type Event } from '../../core/Emitter.js';
 import type { Logger } from '../../engine/logger.js';
 import type { PolicySources } from '../../engine/policy/platformPolicySources.js';
 import { EMPTY_LAYER, readPolicySet, type PolicySet, type PolicyValue } from '../../engine/policy/PolicySource.js';
+import { managedPreferences } from '../../engine/policy/managedPreferences.js';
 import { resolveSettings, sameValue, type ResolvedSetting, type ResolvedSettings, type SettingValues } from '../../engine/policy/resolveSettings.js';
 import type { PreferenceKey } from '../../shared/StratusApi.js';
 import { parseStratusConfig, type StratusConfig } from '../../shared/StratusConfig.js';
@@ -165,14 +166,7 @@ export function resolveAppSettings(policies: PolicySet, settings: AppSettings, h
     useSystemBrowser: bool('useSystemBrowser', settings.useSystemBrowser),
     logLevel: typeof logValue === 'string' ? (logValue as LogLevel) : settings.logLevel,
   };
-  const managed: PreferenceKey[] = [];
-  if (locked('folder')) managed.push('folder');
-  if (locked('startAtLogin')) managed.push('startAtLogin');
-  if (locked('notificationLevel')) managed.push('notifications');
-  if (locked('uploadLimitKiBps') || locked('downloadLimitKiBps')) managed.push('bandwidth');
-  if (locked('massDeleteMaxFiles') || locked('massDeleteMaxPercent')) managed.push('massDelete');
-  if (locked('logLevel')) managed.push('logLevel');
-  if (locked('useSystemBrowser')) managed.push('useSystemBrowser');
+  const managed = managedPreferences(r);
   return {
     effective,
     managed,
