@@ -14,6 +14,7 @@ const OPTIONS = {
   once: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   'confirm-deletes': { type: 'boolean' },
+  'confirm-download': { type: 'boolean' },
   // login/logout: print the URL only (read as `args.given.has('no-browser')`).
   'no-browser': { type: 'boolean' },
   // watch: timings in milliseconds (tests shorten them; read as `args.timings`).
@@ -59,6 +60,7 @@ export interface ParsedArgs {
   readonly once: boolean;
   readonly dryRun: boolean;
   readonly confirmDeletes: boolean;
+  readonly confirmDownload: boolean;
   readonly settings: SettingFlags;
   /** `watch`'s timing flags, as given (the command validates them). */
   readonly timings: { readonly debounceMs?: string; readonly pollMs?: string; readonly fullListMs?: string };
@@ -98,6 +100,7 @@ export function parseCliArgs(argv: readonly string[]): ParseResult {
       once: v.once === true,
       dryRun: v['dry-run'] === true,
       confirmDeletes: v['confirm-deletes'] === true,
+      confirmDownload: v['confirm-download'] === true,
       settings,
       timings: {
         ...(v['debounce-ms'] === undefined ? {} : { debounceMs: v['debounce-ms'] }),

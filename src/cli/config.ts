@@ -170,17 +170,22 @@ export function validateSyncSettings(merged: MergedSettings): SyncSettingsResult
   return { ok: true, settings: result.config as SyncSettings };
 }
 
-/** The config file's preferences as SyncEngine options (absent ones keep the engine's defaults: host name, 500 files, half). */
+/**
+ * The config file's preferences and the policies' engine options as SyncEngine options (absent ones keep the
+ * engine's defaults: host name, 500 files, half, no first-download question).
+ */
 export function engineSettings(
   settings: Pick<StratusConfig, 'deviceName' | 'massDelete'>,
-  adminIgnorePatterns: readonly string[] = [],
-  minFreeBytes?: number,
-): Pick<SyncEngineOptions, 'deviceName' | 'maxDeletes' | 'maxDeleteRatio' | 'adminIgnorePatterns' | 'minFreeBytes'> {
+  policy: Pick<SyncEngineOptions, 'adminIgnorePatterns' | 'minFreeBytes' | 'firstDownloadConfirmBytes'> = {},
+): Pick<SyncEngineOptions, 'deviceName' | 'maxDeletes' | 'maxDeleteRatio' | 'adminIgnorePatterns' | 'minFreeBytes' | 'firstDownloadConfirmBytes'> {
+  const { adminIgnorePatterns = [], minFreeBytes, firstDownloadConfirmBytes } = policy;
   return {
     // The policy MinimumFreeDiskMiB: downloads never leave less free space.
     ...(minFreeBytes === undefined ? {} : { minFreeBytes }),
     // The policy AdminIgnorePatterns: applied before the folder's .stratusignore.
     ...(adminIgnorePatterns.length === 0 ? {} : { adminIgnorePatterns }),
+    // The policy FirstDownloadConfirmAboveMiB: a larger first download stops and asks.
+    ...(firstDownloadConfirmBytes === undefined ? {} : { firstDownloadConfirmBytes }),
     ...(settings.deviceName === undefined ? {} : { deviceName: settings.deviceName }),
     ...(settings.massDelete === undefined ? {} : { maxDeletes: settings.massDelete.maxFiles, maxDeleteRatio: settings.massDelete.maxRatio }),
   };

@@ -225,6 +225,8 @@ export function resolvedAdminIgnorePatterns(policies: PolicySet): readonly strin
 export interface PolicyEngineOptions {
   readonly adminIgnorePatterns: readonly string[];
   readonly minFreeBytes?: number;
+  /** FirstDownloadConfirmAboveMiB in bytes, when a policy sets it. */
+  readonly firstDownloadConfirmBytes?: number;
   readonly managed: readonly PreferenceKey[];
 }
 
@@ -232,12 +234,17 @@ export interface PolicyEngineOptions {
 export async function policyEngineOptions(io: CommandIo, sources?: PolicySources): Promise<PolicyEngineOptions> {
   const policies = await readCliPolicies(io, sources);
   const resolved = resolveSettings({ policies }).settings;
-  const free = resolved['minimumFreeDiskMiB'];
-  const fromPolicy = free !== undefined && (free.source === 'policy' || free.source === 'policy-default') && typeof free.value === 'number';
+  const mib = (name: string): number | undefined => {
+    const r = resolved[name];
+    return r !== undefined && (r.source === 'policy' || r.source === 'policy-default') && typeof r.value === 'number' ? r.value * 1024 * 1024 : undefined;
+  };
+  const minFreeBytes = mib('minimumFreeDiskMiB');
+  const firstDownloadConfirmBytes = mib('firstDownloadConfirmAboveMiB');
   return {
     adminIgnorePatterns: resolvedAdminIgnorePatterns(policies),
     managed: managedPreferences(resolved),
-    ...(fromPolicy ? { minFreeBytes: (free.value as number) * 1024 * 1024 } : {}),
+    ...(firstDownloadConfirmBytes === undefined ? {} : { firstDownloadConfirmBytes }),
+    ...(minFreeBytes === undefined ? {} : { minFreeBytes }),
   };
 }
 

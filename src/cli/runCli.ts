@@ -34,7 +34,7 @@ interface Command {
 }
 
 const COMMANDS: Readonly<Record<string, Command>> = {
-  sync: { options: [...COMMON, 'once', 'dry-run', 'confirm-deletes', 'limit-up', 'limit-down'], run: runSync },
+  sync: { options: [...COMMON, 'once', 'dry-run', 'confirm-deletes', 'confirm-download', 'limit-up', 'limit-down'], run: runSync },
   watch: { options: [...COMMON, 'debounce-ms', 'poll-ms', 'full-list-ms', 'limit-up', 'limit-down', 'ui', 'ui-port'], run: runWatch },
   // Status accepts the settings flags too (it uses only --folder), so one alias with settings serves both commands.
   status: { options: COMMON, run: runStatus },

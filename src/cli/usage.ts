@@ -24,6 +24,7 @@ Sync options:
   --once              One reconcile pass (required; "stratus watch" syncs continuously).
   --dry-run           Print the plan, one line per action, and change nothing.
   --confirm-deletes   Go ahead with deletes a safety rail stopped (e.g. an emptied folder).
+  --confirm-download  Go ahead with a large first download (policy FirstDownloadConfirmAboveMiB).
   --limit-up RATE     Upload bandwidth limit, e.g. 500K or 2M (KiB/MiB per second; also for watch).
   --limit-down RATE   Download bandwidth limit, likewise. A plain number is bytes per second.
                       Each flag wins over "bandwidth" in the config file; "off" lifts its limit.

@@ -52,11 +52,14 @@ export type ActionType = Action['type'];
 
 /** A reason the whole plan must not run until the user confirms. */
 export interface SafetyStop {
-  readonly code: 'mass-delete' | 'local-root-empty' | 'remote-empty';
+  /** `first-download`: a folder's first sync would download more than the FirstDownloadConfirmAboveMiB policy allows unasked. */
+  readonly code: 'mass-delete' | 'local-root-empty' | 'remote-empty' | 'first-download';
   readonly direction: 'local' | 'remote';
   readonly count: number;
-  /** At most 10 of the paths that would be deleted, sorted: what the user is shown before confirming. */
+  /** At most 10 of the paths held back (deleted, or downloaded for `first-download`), sorted: what the user is shown before confirming. */
   readonly sample: readonly string[];
+  /** `first-download`: the bytes the downloads total. */
+  readonly bytes?: number;
   readonly message: string;
 }
 

@@ -12,6 +12,15 @@
  * A stop carries a sorted sample of the paths it held back, and a stop the
  * user confirmed lets deletes in its direction through only up to the count
  * they were shown: a larger delete stops again with the new numbers.
+ *
+ * One more rail asks before a large first download (issue 9, the policy
+ * FirstDownloadConfirmAboveMiB): a folder's first sync — its journal holds no
+ * synced row yet, as on a new computer joining an account that already holds
+ * data — whose downloads total more than the threshold stops the whole run
+ * before anything moves (the user may have picked the wrong folder or account,
+ * or lack the disk space; half a first sync is the hardest state to undo).
+ * Confirming lets through at most the files and bytes shown; once the first
+ * sync has recorded anything, it never asks again.
  */
 import type { ReconcileInput } from './reconcile.js';
 import type { Action, SafetyStop } from './plan.js';
@@ -31,6 +40,12 @@ export interface SafetyPolicy {
   readonly maxDeleteRatio?: number;
   /** The ratio rule applies only above this many deletes, so deleting 2 of 3 files just works. @default 10 */
   readonly ratioFloor?: number;
+  /** A first sync downloading more bytes than this stops and asks; absent: never asks. */
+  readonly firstDownloadConfirmBytes?: number;
+  /** The user confirmed this run's first download (`--confirm-download`). */
+  readonly confirmDownload?: boolean;
+  /** The user confirmed a first-download stop they were shown: at most this many files and bytes go ahead unasked. */
+  readonly confirmedDownload?: { readonly count: number; readonly bytes: number };
 }
 
 function plural(n: number, word: string): string {
@@ -45,7 +60,40 @@ function sampleOf(paths: readonly string[]): string[] {
   return [...paths].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)).slice(0, SAMPLE_SIZE);
 }
 
+const MiB = 1024 * 1024;
+
+/** The first-download rail: undefined when it does not apply or the user already said yes. */
+function checkFirstDownload(actions: readonly Action[], input: ReconcileInput, policy: SafetyPolicy): SafetyStop | undefined {
+  const limit = policy.firstDownloadConfirmBytes;
+  if (limit === undefined || policy.confirmDownload === true || input.synced.size > 0) return undefined;
+  const paths: string[] = [];
+  let bytes = 0;
+  for (const a of actions) {
+    if (a.type === 'download' || a.type === 'conflict') {
+      paths.push(a.path);
+      bytes += a.size;
+    }
+  }
+  if (bytes <= limit) return undefined;
+  const confirmed = policy.confirmedDownload;
+  if (confirmed !== undefined && paths.length <= confirmed.count && bytes <= confirmed.bytes) return undefined;
+  const mib = Math.ceil(bytes / MiB).toLocaleString('en-US');
+  return {
+    code: 'first-download',
+    direction: 'local',
+    count: paths.length,
+    sample: sampleOf(paths),
+    bytes,
+    message:
+      `This first sync would download ${plural(paths.length, 'file')} (${mib} MiB) to this computer, more than the ` +
+      `${Math.floor(limit / MiB).toLocaleString('en-US')} MiB your organization lets it download without asking. ` +
+      'Nothing was transferred. Check the folder and the free disk space, then run again with --confirm-download to go ahead.',
+  };
+}
+
 export function checkSafety(actions: readonly Action[], input: ReconcileInput, policy: SafetyPolicy): SafetyStop | undefined {
+  const download = checkFirstDownload(actions, input, policy);
+  if (download !== undefined) return download;
   if (policy.confirmDeletes === true) return undefined;
   const syncedFiles = [...input.synced.values()].filter((s) => s.kind === 'file').length;
   const deleted = { remote: [] as string[], local: [] as string[] };

@@ -68,6 +68,8 @@ export interface SyncEngineOptions {
   readonly maxDeleteRatio?: number;
   /** Ignore patterns the organization enforces (policy AdminIgnorePatterns); no `.stratusignore` rule undoes them. @default [] */
   readonly adminIgnorePatterns?: readonly string[];
+  /** The folder's first sync stops and asks when its downloads total more bytes than this (policy FirstDownloadConfirmAboveMiB). @default never asks */
+  readonly firstDownloadConfirmBytes?: number;
 }
 
 export interface RunOptions {
@@ -75,6 +77,8 @@ export interface RunOptions {
   readonly dryRun?: boolean;
   /** The user confirmed deletes beyond the safety threshold. */
   readonly confirmDeletes?: boolean;
+  /** The user confirmed a large first download (`--confirm-download`). */
+  readonly confirmDownload?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -332,8 +336,8 @@ export class SyncEngine {
    * `confirm` lets through at most the deletes that were shown (more stops
    * again); `restore` copies the files back instead of deleting them.
    */
-  answerRail(choice: RailChoice): CommandResult {
-    return this.rail.choose(choice);
+  answerRail(choice: RailChoice, about?: 'deletes' | 'download'): CommandResult {
+    return this.rail.choose(choice, about);
   }
 
   /** Runs `work` after any run or command in progress; they never overlap. */
@@ -416,7 +420,10 @@ export class SyncEngine {
           ...(options.confirmDeletes === undefined ? {} : { confirmDeletes: options.confirmDeletes }),
           ...(this.options.maxDeletes === undefined ? {} : { maxDeletes: this.options.maxDeletes }),
           ...(this.options.maxDeleteRatio === undefined ? {} : { maxDeleteRatio: this.options.maxDeleteRatio }),
-          ...(answer?.choice === 'confirm' ? { confirmedStop: { direction: answer.direction, count: answer.count } } : {}),
+          ...(answer?.choice === 'confirm' && answer.code !== 'first-download' ? { confirmedStop: { direction: answer.direction, count: answer.count } } : {}),
+          ...(answer?.choice === 'confirm' && answer.code === 'first-download' ? { confirmedDownload: { count: answer.count, bytes: answer.bytes } } : {}),
+          ...(this.options.firstDownloadConfirmBytes === undefined ? {} : { firstDownloadConfirmBytes: this.options.firstDownloadConfirmBytes }),
+          ...(options.confirmDownload === true ? { confirmDownload: true } : {}),
         },
       );
     let plan = planWith(synced);

@@ -82,6 +82,8 @@ export interface PolicyPort {
     readonly suggestedFolder?: string;
     /** MinimumFreeDiskMiB in bytes, when a policy sets it. */
     readonly minFreeBytes?: number;
+    /** FirstDownloadConfirmAboveMiB in bytes, when a policy sets it. */
+    readonly firstDownloadConfirmBytes?: number;
     /** Proxy and extra CA certificates for the engine process. */
     readonly network?: { readonly proxyUrl?: string; readonly proxyBypassList?: readonly string[]; readonly extraCaCertificates?: string };
   };
@@ -404,7 +406,8 @@ export class AppController implements Disposable {
   /** The policy-dependent part of the engine's start settings. */
   private engineInputs(): string {
     const { effective, adminIgnorePatterns, network } = this.policyView();
-    return JSON.stringify([this.folderToSync(), effective.deviceName, effective.massDelete, effective.bandwidth, adminIgnorePatterns, network, this.policyView().minFreeBytes]);
+    const { minFreeBytes, firstDownloadConfirmBytes } = this.policyView();
+    return JSON.stringify([this.folderToSync(), effective.deviceName, effective.massDelete, effective.bandwidth, adminIgnorePatterns, network, minFreeBytes, firstDownloadConfirmBytes]);
   }
 
   /** The policies were read again: an engine started with values they changed restarts with the new ones. */
@@ -448,6 +451,7 @@ export class AppController implements Disposable {
       ...(policy.adminIgnorePatterns.length === 0 ? {} : { adminIgnorePatterns: policy.adminIgnorePatterns }),
       ...policy.network,
       ...(policy.minFreeBytes === undefined ? {} : { minFreeBytes: policy.minFreeBytes }),
+      ...(policy.firstDownloadConfirmBytes === undefined ? {} : { firstDownloadConfirmBytes: policy.firstDownloadConfirmBytes }),
       ...(bandwidth.upBytesPerSecond === undefined && bandwidth.downBytesPerSecond === undefined ? {} : { bandwidth }),
       ...(connection.endpoint === undefined ? {} : { endpoint: connection.endpoint }),
       ...(connection.forcePathStyle === undefined ? {} : { forcePathStyle: connection.forcePathStyle }),

@@ -96,12 +96,27 @@ export function renderRail(doc: Document, status: StatusSnapshot, run: Run): voi
     section.replaceChildren();
     return;
   }
-  const text = describeRail(rail);
   const signature = JSON.stringify(rail);
   if (section.dataset['sig'] === signature) return;
   section.dataset['sig'] = signature;
   const sample = el(doc, 'ul', { className: 'rail-sample', attrs: { 'aria-label': 'Some of the files' } }, ...rail.sample.map((p) => el(doc, 'li', { text: p })));
   const more = rail.count > rail.sample.length ? [el(doc, 'p', { className: 'muted', text: `…and ${(rail.count - rail.sample.length).toLocaleString()} more.` })] : [];
+  if (rail.code === 'first-download') {
+    // Nothing was deleted, so there is nothing to restore: Download, or leave it paused until later.
+    const files = `${rail.count.toLocaleString()} file${rail.count === 1 ? '' : 's'}`;
+    const size = rail.bytes === undefined ? '' : ` (${formatBytes(rail.bytes)})`;
+    section.replaceChildren(
+      el(doc, 'h2', { text: 'Stopped before downloading', attrs: { id: 'rail-title' } }),
+      el(doc, 'p', { className: 'rail-what', text: `The first sync would download ${files}${size} to this computer. Nothing has been transferred.` }),
+      sample,
+      ...more,
+      el(doc, 'div', { className: 'actions' },
+        button(doc, `Download ${files}${size}`, 'confirm-download', () => run({ type: 'confirm-download' }), { primary: true }),
+        button(doc, 'Pause sync', 'rail-pause', () => run({ type: 'pause' }))),
+    );
+    return;
+  }
+  const text = describeRail(rail);
   section.replaceChildren(
     el(doc, 'h2', { text: 'Stopped before deleting', attrs: { id: 'rail-title' } }),
     el(doc, 'p', { className: 'rail-what', text: `${text.title}. Nothing has been deleted.` }),
@@ -211,5 +226,6 @@ export function renderAccount(doc: Document, status: StatusSnapshot): void {
 
 /** The window title follows the state, so the taskbar and a screen reader's window list say it too. */
 export function documentTitle(status: StatusSnapshot): string {
-  return status.auth === 'signed-in' ? `Stratus — ${SYNC_STATE_LABELS[status.sync]}` : 'Stratus';
+  if (status.auth !== 'signed-in') return 'Stratus';
+  return `Stratus — ${status.sync === 'stopped-confirm-deletes' && status.rail?.code === 'first-download' ? 'Stopped: confirm download' : SYNC_STATE_LABELS[status.sync]}`;
 }

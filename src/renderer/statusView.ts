@@ -50,7 +50,9 @@ export function describeStatus(status: StatusSnapshot): StatusText {
     case 'needs-attention':
       return { title, detail: `Some items need you.${waiting(status.pending)} See below.` };
     case 'stopped-confirm-deletes':
-      return { title, detail: 'Sync stopped before deleting many files. Confirm, or restore them.' };
+      return status.rail?.code === 'first-download'
+        ? { title: 'Stopped: confirm download', detail: 'The first sync would download a lot to this computer. Confirm to go ahead.' }
+        : { title, detail: 'Sync stopped before deleting many files. Confirm, or restore them.' };
   }
 }
 

@@ -47,6 +47,8 @@ export interface EngineSettings {
   readonly maxDeleteRatio?: number;
   /** Downloads never leave less free space than this (the MinimumFreeDiskMiB policy). */
   readonly minFreeBytes?: number;
+  /** A first sync downloading more than this stops and asks (the FirstDownloadConfirmAboveMiB policy). */
+  readonly firstDownloadConfirmBytes?: number;
   /**
    * Network (the ProxyUrl, ProxyBypassList and ExtraCaCertificates policies):
    * an http(s):// proxy for every request (absent: HTTPS_PROXY of the engine's
@@ -113,7 +115,7 @@ export function isEngineSettings(value: unknown): value is EngineSettings {
     typeof value['folder'] === 'string' && typeof value['bucket'] === 'string' && typeof value['region'] === 'string' &&
     typeof value['prefix'] === 'string' && optional(value, 'endpoint', 'string') && optional(value, 'forcePathStyle', 'boolean') &&
     optional(value, 'deviceName', 'string') && optional(value, 'debounceMs', 'number') && optional(value, 'pollMs', 'number') && credentialsOk &&
-    optional(value, 'maxDeletes', 'number') && optional(value, 'maxDeleteRatio', 'number') && optional(value, 'minFreeBytes', 'number') &&
+    optional(value, 'maxDeletes', 'number') && optional(value, 'maxDeleteRatio', 'number') && optional(value, 'minFreeBytes', 'number') && optional(value, 'firstDownloadConfirmBytes', 'number') &&
     optional(value, 'proxyUrl', 'string') && optional(value, 'extraCaCertificates', 'string') && isOptionalStringList(value['proxyBypassList']) &&
     (value['adminIgnorePatterns'] === undefined || (Array.isArray(value['adminIgnorePatterns']) && value['adminIgnorePatterns'].every((p) => typeof p === 'string'))) &&
     (value['bandwidth'] === undefined || isPreferences({ bandwidth: value['bandwidth'] }))

@@ -103,14 +103,21 @@ export type AttentionItem =
       readonly at: string;
     };
 
-/** A fired mass-delete (or empty-side) rail: nothing was deleted; the user confirms or restores. */
+/**
+ * A fired safety rail: nothing happened; the user confirms or restores. The
+ * delete rails (mass-delete, an emptied side) stop before deleting; the
+ * first-download rail (policy FirstDownloadConfirmAboveMiB) stops a first sync
+ * before downloading more than the organization allows unasked — confirm only.
+ */
 export interface DeleteRail {
-  readonly code: 'mass-delete' | 'local-root-empty' | 'remote-empty';
-  /** `remote`: files would be deleted in the cloud; `local`: on this computer. */
+  readonly code: 'mass-delete' | 'local-root-empty' | 'remote-empty' | 'first-download';
+  /** `remote`: files would be deleted in the cloud; `local`: on this computer (downloaded to it, for first-download). */
   readonly direction: 'local' | 'remote';
   readonly count: number;
-  /** A few of the paths that would be deleted (at most 10). */
+  /** A few of the paths held back (at most 10). */
   readonly sample: readonly string[];
+  /** first-download: the bytes the downloads total. */
+  readonly bytes?: number;
   readonly message: string;
 }
 
@@ -255,6 +262,8 @@ export type StratusCommand =
   | { readonly type: 'retry-now'; readonly path?: string }
   /** A fired rail: go ahead with the deletes. */
   | { readonly type: 'confirm-deletes' }
+  /** Answers a first-download stop: the next run downloads what it showed. */
+  | { readonly type: 'confirm-download' }
   /** A fired rail: bring the files back instead (download or upload them again). */
   | { readonly type: 'restore-deletes' }
   /** `here`: keep this computer's version under the original name; `other`: keep the cloud's; `both`: keep both files. */

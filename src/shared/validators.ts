@@ -59,7 +59,8 @@ function isAttentionItem(value: unknown): boolean {
 function isDeleteRail(value: unknown): boolean {
   return (
     isRecord(value) &&
-    ['mass-delete', 'local-root-empty', 'remote-empty'].includes(value['code'] as string) &&
+    ['mass-delete', 'local-root-empty', 'remote-empty', 'first-download'].includes(value['code'] as string) &&
+    (value['bytes'] === undefined || isCount(value['bytes'])) &&
     (value['direction'] === 'local' || value['direction'] === 'remote') &&
     isCount(value['count']) &&
     isStringList(value['sample'], 10) &&
@@ -127,7 +128,7 @@ export function isStratusCommand(value: unknown): value is StratusCommand {
       const m = value['minutes'];
       return m === undefined || (Number.isSafeInteger(m) && (m as number) > 0 && (m as number) <= 7 * 24 * 60);
     }
-    case 'resume': case 'sync-now': case 'confirm-deletes': case 'restore-deletes':
+    case 'resume': case 'sync-now': case 'confirm-deletes': case 'restore-deletes': case 'confirm-download':
       return true;
     case 'retry-now':
       return value['path'] === undefined || isCommandPath(value['path']);

@@ -3,12 +3,14 @@
  * `stratus sync --once` against the sandbox never uploads a file the
  * organization ignores, even when the folder's .stratusignore negates the
  * pattern; the resolved list comes from STRATUS_POLICY_FILE, read afresh.
- * `stratus doctor` and `stratus status` apply the policies as sync does.
+ * `stratus doctor` and `stratus status` apply the policies as sync does, and
+ * FirstDownloadConfirmAboveMiB stops a large first download (exit 3) until
+ * `--confirm-download`.
  */
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineSettings, type Env } from '../../src/cli/config.js';
 import { policyEngineOptions } from '../../src/cli/policyCheck.js';
@@ -45,7 +47,8 @@ async function remoteKeys(prefix: string): Promise<string[]> {
 
 describe('engineSettings', () => {
   it('passes admin ignore patterns through, and nothing when there are none', () => {
-    expect(engineSettings({}, ['*.pst'])).toEqual({ adminIgnorePatterns: ['*.pst'] });
+    expect(engineSettings({}, { adminIgnorePatterns: ['*.pst'] })).toEqual({ adminIgnorePatterns: ['*.pst'] });
+    expect(engineSettings({}, { adminIgnorePatterns: [], firstDownloadConfirmBytes: 1024 })).toEqual({ firstDownloadConfirmBytes: 1024 });
     expect(engineSettings({})).toEqual({});
   });
 });
@@ -93,6 +96,22 @@ describe.skipIf(!isRoot)('the CLI under STRATUS_POLICY_FILE: admin ignore patter
       { stdout: () => undefined, stderr: () => undefined, version: 'test', env: env(), cwd: world.scratch },
     )).toBe(ExitCode.ok);
     expect(await remoteKeys(prefix)).toContain('mail/archive.pst');
+  });
+
+  it('stops a large first download (FirstDownloadConfirmAboveMiB) with exit 3 and one line, until --confirm-download', async () => {
+    await writePolicy({ Defaults: { FirstDownloadConfirmAboveMiB: 1 } });
+    const prefix = `test-${randomUUID()}/`;
+    const { info } = world.sandbox;
+    await world.admin.send(new PutObjectCommand({ Bucket: info.bucket, Key: `${prefix}video.bin`, Body: Buffer.alloc(1024 * 1024 + 1, 7) }));
+    const folder = await mkdtemp(join(world.scratch, 'folder-'));
+    const argv = ['sync', '--once', '--auth', 'aws', '--endpoint', info.s3Endpoint, '--bucket', info.bucket, '--region', info.region, '--prefix', prefix, '--folder', folder];
+    const err: string[] = [];
+    const io = { stdout: () => undefined, stderr: (l: string) => err.push(l), version: 'test', env: env(), cwd: world.scratch };
+    expect(await runCli(argv, io)).toBe(ExitCode.safetyStop);
+    expect(err.join('\n')).toMatch(/first sync would download 1 file \(2 MiB\).*--confirm-download/);
+    expect(await readdir(folder)).toEqual(['.stratus']);
+    expect(await runCli([...argv, '--confirm-download'], io)).toBe(ExitCode.ok);
+    expect((await readFile(join(folder, 'video.bin'))).length).toBe(1024 * 1024 + 1);
   });
 
   it('doctor refuses a flag that contradicts an enforced policy, as sync does', async () => {

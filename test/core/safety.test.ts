@@ -52,3 +52,48 @@ describe('safety rails: sample and confirmed stops', () => {
     expect(a.plan({ confirmedStop: { direction: 'local', count: 20 } }).stop).toMatchObject({ direction: 'remote', count: 20 });
   });
 });
+
+describe('the first-download rail (policy FirstDownloadConfirmAboveMiB)', () => {
+  /** `laptop` put three files (10 + 20 + 30 bytes) in the cloud; `desktop` joins with an empty folder. */
+  function joined() {
+    const { a, b } = world();
+    a.write('c.txt', 'x'.repeat(30));
+    a.write('a.txt', 'x'.repeat(10));
+    a.write('b/x.txt', 'x'.repeat(20));
+    a.sync();
+    return { a, b };
+  }
+
+  it('stops a first sync whose downloads total more than the threshold, naming files, bytes and a sorted sample', () => {
+    const { b } = joined();
+    const stop = b.plan({ firstDownloadConfirmBytes: 59 }).stop;
+    expect(stop).toMatchObject({ code: 'first-download', direction: 'local', count: 3, bytes: 60, sample: ['a.txt', 'b/x.txt', 'c.txt'] });
+    expect(stop?.message).toContain('--confirm-download');
+    expect(b.sync({ firstDownloadConfirmBytes: 59 }).plan.stop?.code).toBe('first-download');
+    expect(b.local.size).toBe(0);
+  });
+
+  it('does not ask at or below the threshold, without one, or once confirmed', () => {
+    const { b } = joined();
+    expect(b.plan({ firstDownloadConfirmBytes: 60 }).stop).toBeUndefined();
+    expect(b.plan({}).stop).toBeUndefined();
+    expect(b.plan({ firstDownloadConfirmBytes: 0, confirmDownload: true }).stop).toBeUndefined();
+    expect(b.plan({ firstDownloadConfirmBytes: 0, confirmedDownload: { count: 3, bytes: 60 } }).stop).toBeUndefined();
+  });
+
+  it('asks again when more arrived than the user confirmed, and never after the first sync recorded anything', () => {
+    const { a, b } = joined();
+    expect(b.plan({ firstDownloadConfirmBytes: 0, confirmedDownload: { count: 2, bytes: 60 } }).stop).toMatchObject({ code: 'first-download', count: 3 });
+    expect(b.plan({ firstDownloadConfirmBytes: 0, confirmedDownload: { count: 3, bytes: 59 } }).stop).toMatchObject({ code: 'first-download', bytes: 60 });
+    expect(b.sync({ firstDownloadConfirmBytes: 0, confirmDownload: true }).plan.stop).toBeUndefined();
+    a.write('d.txt', 'x'.repeat(100));
+    a.sync();
+    expect(b.plan({ firstDownloadConfirmBytes: 0 }).stop).toBeUndefined();
+  });
+
+  it('is not a delete rail: --confirm-deletes does not answer it', () => {
+    const { b } = joined();
+    expect(b.plan({ firstDownloadConfirmBytes: 0, confirmDeletes: true }).stop?.code).toBe('first-download');
+  });
+});
+

@@ -177,6 +177,23 @@ describe('panels', () => {
     await fake.page.close();
   });
 
+  it('shows a first-download stop with its size and Download / Pause, never Restore (nothing was deleted)', async () => {
+    const rail = { code: 'first-download' as const, direction: 'local' as const, count: 3210, bytes: 13_314_398_618, sample: ['Photos/2019/a.jpg', 'Photos/2019/b.jpg'], message: 'This first sync would download 3,210 files.' };
+    const fake = await openFakePage(browser, server.url, { ...STATES['stopped-confirm-deletes'], rail });
+    expect(await fake.page.textContent('#rail h2')).toBe('Stopped before downloading');
+    expect(await fake.page.textContent('#rail .rail-what')).toBe('The first sync would download 3,210 files (12.4 GiB) to this computer. Nothing has been transferred.');
+    expect(await fake.page.textContent('#status-title')).toBe('Stopped: confirm download');
+    expect(await fake.page.title()).toBe('Stratus — Stopped: confirm download');
+    expect(await fake.page.locator('#rail [data-action="restore-deletes"]').count()).toBe(0);
+    expect(await fake.page.locator('#rail [data-action="confirm-deletes"]').count()).toBe(0);
+    expect(await fake.page.textContent('#rail [data-action="confirm-download"]')).toBe('Download 3,210 files (12.4 GiB)');
+    expect(await seriousAxeViolations(fake.page)).toEqual([]);
+    await fake.page.click('#rail [data-action="confirm-download"]');
+    await fake.page.click('#rail [data-action="rail-pause"]');
+    expect(await fake.commands()).toEqual([{ type: 'confirm-download' }, { type: 'pause' }]);
+    await fake.page.close();
+  });
+
   it('shows a refused command in words, and no Open buttons where files cannot be opened', async () => {
     const fake = await openFakePage(browser, server.url, { ...STATES['needs-attention'], canOpenFiles: false });
     expect(await fake.page.locator('[data-action="open-path"]').count()).toBe(0);

@@ -33,7 +33,7 @@ describe('isStratusCommand', () => {
   it('accepts every command of the contract', () => {
     for (const command of [
       { type: 'pause' }, { type: 'pause', minutes: 30 }, { type: 'resume' }, { type: 'sync-now' },
-      { type: 'retry-now' }, { type: 'retry-now', path: 'docs/a b.txt' }, { type: 'confirm-deletes' }, { type: 'restore-deletes' },
+      { type: 'retry-now' }, { type: 'retry-now', path: 'docs/a b.txt' }, { type: 'confirm-deletes' }, { type: 'confirm-download' }, { type: 'restore-deletes' },
       { type: 'resolve-conflict', path: 'n.txt', keep: 'here' }, { type: 'resolve-conflict', path: 'n.txt', keep: 'other' },
       { type: 'resolve-conflict', path: 'n.txt', keep: 'both' }, { type: 'ignore-path', path: '.cache/x' },
       { type: 'open-path', path: 'a' }, { type: 'show-in-folder', path: 'a/b' },

@@ -1,5 +1,5 @@
 /**
- * `stratus sync --once [--dry-run] [--confirm-deletes] [--json]`: one sync
+ * `stratus sync --once [--dry-run] [--confirm-deletes] [--confirm-download] [--json]`: one sync
  * pass of the configured folder against the configured prefix.
  * Prints a dry run's plan, or the run's one-line summary, on stdout (or one
  * JSON object with --json); item failures and safety stops on stderr.
@@ -58,11 +58,12 @@ export async function runSync(args: ParsedArgs, io: CommandIo): Promise<ExitCode
     engine = await Engine.open({
       root: settings.folder, remote: connection.remote, location: connection.location, log: loggers('engine'),
       // The config file's deviceName (conflicted-copy names) and massDelete rail.
-      ...(await policyEngineOptions(io).then((p) => engineSettings(settings, p.adminIgnorePatterns, p.minFreeBytes))),
+      ...engineSettings(settings, await policyEngineOptions(io)),
     });
     const result = await engine.runOnce({
       dryRun: args.dryRun,
       confirmDeletes: args.confirmDeletes,
+      confirmDownload: args.confirmDownload,
       ...(io.signal === undefined ? {} : { signal: io.signal }),
     });
     return report(result, args, io, connection, settings.folder);

@@ -238,7 +238,7 @@ export async function runWatch(args: ParsedArgs, io: CommandIo): Promise<ExitCod
     engine = await Engine.open({
       root: settings.folder, remote: connection.remote, location: connection.location, log: loggers('engine'),
       // The config file's deviceName (conflicted-copy names) and massDelete rail.
-      ...engineSettings(settings, policyOptions.adminIgnorePatterns, policyOptions.minFreeBytes),
+      ...engineSettings(settings, policyOptions),
     });
     const marker = new HeadMarker({
       client: connection.client,

@@ -123,6 +123,7 @@ export function serveEngine(port: EnginePort, exit: (code: number) => void = (co
         ...(settings.maxDeletes === undefined ? {} : { maxDeletes: settings.maxDeletes }),
         ...(settings.maxDeleteRatio === undefined ? {} : { maxDeleteRatio: settings.maxDeleteRatio }),
         ...(settings.minFreeBytes === undefined ? {} : { minFreeBytes: settings.minFreeBytes }),
+        ...(settings.firstDownloadConfirmBytes === undefined ? {} : { firstDownloadConfirmBytes: settings.firstDownloadConfirmBytes }),
         ...(settings.adminIgnorePatterns === undefined ? {} : { adminIgnorePatterns: settings.adminIgnorePatterns }),
         location: { bucket: settings.bucket, prefix: settings.prefix, ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }) },
         deviceName,

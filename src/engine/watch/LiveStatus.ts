@@ -288,7 +288,10 @@ export class LiveStatus implements Disposable {
     if (this.snapshot.setup?.step === 'first-sync' && result.stopped === undefined && !result.runAgain) this.snapshot = { ...this.snapshot, setup: { step: 'done' } };
     if (result.stopped !== undefined) {
       const stop = result.stopped as typeof result.stopped & { readonly sample?: readonly string[] };
-      const rail: DeleteRail = { code: stop.code, direction: stop.direction, count: stop.count, sample: (stop.sample ?? []).slice(0, 10), message: stop.message };
+      const rail: DeleteRail = {
+        code: stop.code, direction: stop.direction, count: stop.count, sample: (stop.sample ?? []).slice(0, 10), message: stop.message,
+        ...(stop.bytes === undefined ? {} : { bytes: stop.bytes }),
+      };
       this.update('stopped-confirm-deletes', { lastCheckAt, message: stop.message, rail });
     } else if (failed > 0 || conflicts > 0) {
       const parts = [

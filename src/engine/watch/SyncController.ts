@@ -32,7 +32,7 @@ export interface ControllableEngine {
   attention?(): Promise<readonly AttentionItem[]>;
   resolveConflict?(path: string, keep: 'here' | 'other' | 'both'): Promise<CommandResult>;
   ignorePath?(path: string): Promise<CommandResult>;
-  answerRail?(choice: 'confirm' | 'restore'): CommandResult | Promise<CommandResult>;
+  answerRail?(choice: 'confirm' | 'restore', about?: 'deletes' | 'download'): CommandResult | Promise<CommandResult>;
   ignoreRules?(): Promise<string>;
   previewIgnore?(text: string): Promise<IgnorePreview>;
   setIgnoreRules?(text: string): Promise<CommandResult>;
@@ -152,9 +152,10 @@ export class SyncController implements Disposable {
         await sync.retryNow(command.path === undefined ? undefined : [command.path]);
         return OK;
       case 'confirm-deletes':
+      case 'confirm-download':
       case 'restore-deletes': {
         if (engine.answerRail === undefined) return refused('This engine cannot answer a safety stop.');
-        const result = await engine.answerRail(command.type === 'confirm-deletes' ? 'confirm' : 'restore');
+        const result = await engine.answerRail(command.type === 'restore-deletes' ? 'restore' : 'confirm', command.type === 'confirm-download' ? 'download' : 'deletes');
         if (result.ok) sync.scheduler.requestRun('manual', { immediate: true });
         return result;
       }

@@ -54,6 +54,8 @@ export interface AppPolicyView {
   readonly loginHint?: string;
   /** MinimumFreeDiskMiB in bytes, when a policy sets it (the engine's own floor otherwise). */
   readonly minFreeBytes?: number;
+  /** FirstDownloadConfirmAboveMiB in bytes, when a policy sets it (never asks otherwise). */
+  readonly firstDownloadConfirmBytes?: number;
   /** DisableAutoUpdate and UpdateChannel, for the updater (updates/updatePolicy.ts). */
   readonly updates: { readonly disableAutoUpdate: boolean; readonly updateChannel: 'latest' | 'beta' };
 }
@@ -177,6 +179,7 @@ export function resolveAppSettings(policies: PolicySet, settings: AppSettings, h
     skipFirstRunTour: fromPolicy(r['skipFirstRunTour']) === true,
     ...(typeof fromPolicy(r['loginHint']) === 'string' && fromPolicy(r['loginHint']) !== '' ? { loginHint: fromPolicy(r['loginHint']) as string } : {}),
     ...(num('minimumFreeDiskMiB') === undefined ? {} : { minFreeBytes: (num('minimumFreeDiskMiB') ?? 0) * 1024 * KiB }),
+    ...(num('firstDownloadConfirmAboveMiB') === undefined ? {} : { firstDownloadConfirmBytes: (num('firstDownloadConfirmAboveMiB') ?? 0) * 1024 * KiB }),
     updates: {
       disableAutoUpdate: r['disableAutoUpdate']?.value === true,
       updateChannel: r['updateChannel']?.value === 'beta' ? 'beta' : 'latest',

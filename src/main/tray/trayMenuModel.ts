@@ -52,6 +52,7 @@ export function stateLine(status: StatusSnapshot, format: TrayFormat = {}): stri
       return n === 0 ? label : `${label}: ${plural(n, 'item')}`;
     }
     case 'stopped-confirm-deletes':
+      if (status.rail?.code === 'first-download') return `Stopped: confirm download (${plural(status.rail.count, 'file')})`;
       return status.rail === undefined ? label : `${label} (${plural(status.rail.count, 'file')})`;
     default:
       return label;
@@ -116,7 +117,7 @@ export function trayTooltip(status: StatusSnapshot, format: TrayFormat = {}): st
   const waiting = status.pending ?? 0;
   if (status.sync !== 'needs-attention' && waiting > 0) lines.push(`${plural(waiting, 'item')} waiting`);
   if (status.sync === 'stopped-confirm-deletes' && status.rail !== undefined) {
-    lines.push(status.rail.direction === 'remote' ? 'would delete them in the cloud' : 'would delete them on this computer');
+    lines.push(status.rail.code === 'first-download' ? 'would download them to this computer' : status.rail.direction === 'remote' ? 'would delete them in the cloud' : 'would delete them on this computer');
   }
   lines.push(lastCheckLine(status, format));
   const text = lines.join('\n');

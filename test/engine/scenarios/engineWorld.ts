@@ -24,7 +24,7 @@ export interface EngineClient {
   readonly root: string;
   readonly trashDir: string;
   engine: SyncEngine;
-  sync(options?: { confirmDeletes?: boolean; dryRun?: boolean }): Promise<SyncResult>;
+  sync(options?: { confirmDeletes?: boolean; confirmDownload?: boolean; dryRun?: boolean }): Promise<SyncResult>;
   write(path: string, content: string | Buffer): Promise<void>;
   read(path: string): Promise<string>;
   remove(path: string): Promise<void>;

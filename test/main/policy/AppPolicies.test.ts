@@ -188,16 +188,18 @@ describe('app settings under policies', () => {
     expect(resolveAppSettings(set({}), stored, '/home/ada').network).toEqual({});
   });
 
-  it('gives the sign-in its LoginHint and the engine MinimumFreeDiskMiB in bytes', () => {
+  it('gives the sign-in its LoginHint and the engine MinimumFreeDiskMiB and FirstDownloadConfirmAboveMiB in bytes', () => {
     const stored = new SettingsStore({ read: () => ({}), write: () => undefined }).current;
-    const view = resolveAppSettings(set({ enforced: { MinimumFreeDiskMiB: 1024 }, defaults: { LoginHint: 'ada@acme.example' } }), stored, '/home/ada');
+    const view = resolveAppSettings(set({ enforced: { MinimumFreeDiskMiB: 1024 }, defaults: { LoginHint: 'ada@acme.example', FirstDownloadConfirmAboveMiB: 2048 } }), stored, '/home/ada');
     expect(view.loginHint).toBe('ada@acme.example');
     expect(view.minFreeBytes).toBe(1024 * 1024 * 1024);
+    expect(view.firstDownloadConfirmBytes).toBe(2048 * 1024 * 1024);
     expect(view.skipFirstRunTour).toBe(false);
     expect(resolveAppSettings(set({ defaults: { SkipFirstRunTour: true } }), stored, '/home/ada').skipFirstRunTour).toBe(true);
     const none = resolveAppSettings(set({}), stored, '/home/ada');
     expect(none.loginHint).toBeUndefined();
     expect(none.minFreeBytes).toBeUndefined();
+    expect(none.firstDownloadConfirmBytes).toBeUndefined();
   });
 
   it('gives the updater DisableAutoUpdate and UpdateChannel (off and latest when not set)', () => {
