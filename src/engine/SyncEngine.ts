@@ -360,7 +360,12 @@ export class SyncEngine {
     const prepared = options.dryRun === true || remote.prepare === undefined
       ? Promise.resolve()
       : remote.prepare({ get: (k) => this.journal.getMeta(k), set: (k, v) => this.journal.setMeta(k, v), uploads: this.journal }, options.signal);
-    prepared.catch(() => undefined);
+    // A probe that fails, fails the run (no such bucket, bad credentials, no network): the scan stops
+    // at once instead of walking the whole folder first, and the probe's error is the one reported.
+    const scanning = new AbortController();
+    const stopScan = (): void => scanning.abort(options.signal?.reason);
+    options.signal?.addEventListener('abort', stopScan, { once: true });
+    prepared.catch(() => scanning.abort());
     // The listing is a chain of requests answered one after another, the longest part of discovery
     // (issue 4, re-sync of 10,000 files): it starts first, and the journal and the scan are read while
     // its pages come in. Marked handled at once, so a failed listing is never an unhandled rejection
@@ -369,15 +374,24 @@ export class SyncEngine {
     let listingDone = collect(remote.list(options.signal));
     listingDone.catch(() => undefined);
     let synced = await this.journal.loadSynced();
-    const scan = await scanLocal({
-      root: this.root,
-      os: this.os,
-      hashCache: this.journal,
-      ignore,
-      caseInsensitive: this.caseInsensitive,
-      log: this.log,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
+    let scan: Awaited<ReturnType<typeof scanLocal>>;
+    try {
+      scan = await scanLocal({
+        root: this.root,
+        os: this.os,
+        hashCache: this.journal,
+        ignore,
+        caseInsensitive: this.caseInsensitive,
+        log: this.log,
+        signal: scanning.signal,
+      });
+    } catch (err) {
+      // Stopped by a failed probe: its error, not the scan's abort.
+      if (scanning.signal.aborted && options.signal?.aborted !== true) await prepared;
+      throw err;
+    } finally {
+      options.signal?.removeEventListener('abort', stopScan);
+    }
     if (options.dryRun !== true) await this.removeLeftoverTemps(scan.leftoverTemps);
     const byKey = new Map<string, SyncedEntry>();
     for (const entry of synced.values()) byKey.set(entry.remote.key, entry);

@@ -42,11 +42,11 @@ describe.skipIf(!isRoot)('stratus and managed policies (STRATUS_POLICY_FILE)', (
   it('hands the engine MinimumFreeDiskMiB and AdminIgnorePatterns, and the sign-in its LoginHint, read afresh each time', async () => {
     const io = { stdout: () => undefined, stderr: () => undefined, version: 'test', env, cwd: dir };
     await writePolicy({ MinimumFreeDiskMiB: 2048, AdminIgnorePatterns: ['*.pst'], LoginHint: 'ada@acme.example' });
-    expect(await policyEngineOptions(io)).toEqual({ adminIgnorePatterns: ['*.pst'], minFreeBytes: 2048 * 1024 * 1024 });
+    expect(await policyEngineOptions(io)).toEqual({ adminIgnorePatterns: ['*.pst'], minFreeBytes: 2048 * 1024 * 1024, managed: [] });
     expect(await policyLoginHint(io)).toBe('ada@acme.example');
     await writePolicy({});
     // Not set: the engine keeps its own floor (256 MiB), no hint is sent.
-    expect(await policyEngineOptions(io)).toEqual({ adminIgnorePatterns: [] });
+    expect(await policyEngineOptions(io)).toEqual({ adminIgnorePatterns: [], managed: [] });
     expect(await policyLoginHint(io)).toBeUndefined();
   });
 

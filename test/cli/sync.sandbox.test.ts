@@ -176,7 +176,8 @@ describe('stratus sync --once against the sandbox', () => {
     const wrong = await place({ 'a.txt': 'a' });
     const failing = await stratus([...wrong.args(), '--bucket', 'no-such-bucket', '--verbose']);
     expect(failing.code).toBe(ExitCode.usage);
-    expect(failing.err[0]).toBe(`stratus: the bucket "no-such-bucket" does not exist at ${sandbox.info.s3Endpoint} (check --bucket and --region)`);
+    // The one-line message comes first among the non-log lines (JSON log lines of the scan may precede it).
+    expect(failing.err.find((l) => !l.startsWith('{'))).toBe(`stratus: the bucket "no-such-bucket" does not exist at ${sandbox.info.s3Endpoint} (check --bucket and --region)`);
     expect(failing.err.some((l) => /^StratusError: .*\n\s+at /.test(l))).toBe(true);
     const { args } = await place({ 'a.txt': 'a' });
     const ok = await stratus(args('--verbose'));
