@@ -46,8 +46,6 @@ export interface DownloadRequest {
   readonly ifMatch?: string;
   /** Absolute path of a temp file to write; the caller renames it into place. */
   readonly toFile: string;
-  /** The size the listing gave: a large object may be fetched as parallel ranges (a different size on the server is still handled). */
-  readonly size?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (bytesReceived: number) => void;
 }

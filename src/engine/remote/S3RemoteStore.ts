@@ -38,8 +38,7 @@ import type {
 import type { CapabilitySet, EndpointCapabilities } from './capabilities.js';
 import { CapabilityState, remoteChangedError } from './CapabilityState.js';
 import { hostLabelOf, serverIdOf } from './endpointNames.js';
-import { FileContentChangedError, receiveToFile, type ReceiveResult } from './fileStreams.js';
-import { downloadRanges, parseContentRange } from './rangedDownload.js';
+import { FileContentChangedError, receiveToFile } from './fileStreams.js';
 import { splitListContents, type ListedContent } from './listContents.js';
 import {
   isNotFound, isNotImplemented, isPreconditionFailed, toStratusError, type RemoteOperation,
@@ -85,15 +84,6 @@ export interface S3RemoteStoreOptions {
   readonly endpoint?: string;
   /** Measure the server again when the cached capabilities are older than this. @default 30 days */
   readonly capabilityMaxAgeMs?: number;
-  /**
-   * Objects the plan knows to be this large or larger are downloaded as parallel byte ranges
-   * (rangedDownload.ts); Infinity: always one stream. @default 32 MiB
-   */
-  readonly rangedDownloadThreshold?: number;
-  /** Size of each range of a parallel download. @default 8 MiB */
-  readonly downloadRangeSize?: number;
-  /** Ranges in flight per download. @default 4 */
-  readonly downloadConcurrency?: number;
   readonly log?: Logger;
 }
 
@@ -106,7 +96,7 @@ function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSign
 /** Local file-system failures while writing a download (as opposed to the network ones). */
 function isLocalWriteError(err: unknown): boolean {
   const syscall = (err as { syscall?: unknown } | null)?.syscall;
-  return typeof syscall === 'string' && ['open', 'write', 'read', 'fsync', 'fdatasync', 'close'].includes(syscall);
+  return typeof syscall === 'string' && ['open', 'write', 'fsync', 'fdatasync', 'close'].includes(syscall);
 }
 
 /**
@@ -162,7 +152,6 @@ export class S3RemoteStore implements RemoteStore {
   private uploads: MultipartJournal | undefined;
   private readonly upLimit = new RateLimiter();
   private readonly downLimit = new RateLimiter();
-  private readonly ranged: { readonly threshold: number; readonly rangeSize: number; readonly concurrency: number };
 
   constructor(options: S3RemoteStoreOptions) {
     if (options.prefix !== '' && !options.prefix.endsWith('/')) throw new RangeError('prefix must end with "/"');
@@ -179,11 +168,6 @@ export class S3RemoteStore implements RemoteStore {
     this.resumableThreshold = Math.max(options.resumableThreshold ?? 64 * MiB, this.multipartThreshold);
     this.staleUploadAgeMs = options.staleUploadAgeMs ?? 7 * 24 * 3600_000;
     this.staleUploadCheckMs = options.staleUploadCheckMs ?? 24 * 3600_000;
-    this.ranged = {
-      threshold: options.rangedDownloadThreshold ?? 32 * MiB,
-      rangeSize: Math.max(64 * 1024, options.downloadRangeSize ?? 8 * MiB),
-      concurrency: Math.max(1, options.downloadConcurrency ?? 4),
-    };
     if (options.bandwidth !== undefined) this.setBandwidthLimits(options.bandwidth);
     this.log = options.log;
     const configuredEndpoint = options.endpoint;
@@ -359,20 +343,16 @@ export class S3RemoteStore implements RemoteStore {
 
   async download(request: DownloadRequest): Promise<RemoteObjectInfo> {
     this.assertOwnKey(request.key);
-    // A large object (as the plan knows it) starts with its first range; the answer says whether the server does ranges.
-    const ranged = request.size !== undefined && request.size >= this.ranged.threshold;
     let out: GetObjectCommandOutput;
     try {
       out = await this.client.send(new GetObjectCommand({
         Bucket: this.bucket,
         Key: request.key,
         ...(request.ifMatch === undefined ? {} : { IfMatch: quoteEtag(request.ifMatch) }),
-        ...(ranged ? { Range: `bytes=0-${this.ranged.rangeSize - 1}` } : {}),
       }), sendOptions(request.signal));
     } catch (err) {
       throw await this.fail(err, 'download', request.key);
     }
-    const range = ranged ? parseContentRange(out.ContentRange) : undefined;
     const body = out.Body;
     if (!(body instanceof Readable)) {
       throw new StratusError('remote-error', `The storage server sent no readable body for "${request.key}".`, { severity: 'item' });
@@ -381,31 +361,14 @@ export class S3RemoteStore implements RemoteStore {
     let created = false;
     try {
       // 'wx': never write through an existing file (or a symlink planted under the temp name).
-      // 'wx+' for ranges: the MD5 is computed by reading the written ranges back in order.
-      file = await open(request.toFile, range === undefined ? 'wx' : 'wx+', 0o600);
+      file = await open(request.toFile, 'wx', 0o600);
       created = true;
-      const pace = (bytes: number, signal?: AbortSignal): Promise<void> => this.downLimit.take(bytes, signal);
-      let received: ReceiveResult;
-      if (range !== undefined) {
-        // A 206: the rest comes as parallel ranges of the same version. (A server that ignored Range sent the whole object: one stream.)
-        received = await downloadRanges(file, {
-          key: request.key, first: out, total: range.total, rangeSize: this.ranged.rangeSize, concurrency: this.ranged.concurrency,
-          getRange: (bytes, etag, signal) => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: request.key, Range: bytes, IfMatch: etag }), { abortSignal: signal }),
-          ...(request.signal === undefined ? {} : { signal: request.signal }),
-          ...(request.onProgress === undefined ? {} : { onBytes: request.onProgress }),
-          pace,
-        });
-        await file.sync();
-        // Checked as the whole object: its length, and its MD5 against the ETag or the md5chksum metadata.
-        out = { ...out, ContentLength: range.total };
-      } else {
-        received = await receiveToFile(body, file, {
-          ...(request.signal === undefined ? {} : { signal: request.signal }),
-          ...(request.onProgress === undefined ? {} : { onBytes: request.onProgress }),
-          pace,
-          ...(out.ContentLength === undefined ? {} : { expectedBytes: out.ContentLength }),
-        });
-      }
+      const received = await receiveToFile(body, file, {
+        ...(request.signal === undefined ? {} : { signal: request.signal }),
+        ...(request.onProgress === undefined ? {} : { onBytes: request.onProgress }),
+        pace: (bytes, signal) => this.downLimit.take(bytes, signal),
+        ...(out.ContentLength === undefined ? {} : { expectedBytes: out.ContentLength }),
+      });
       await file.close();
       file = undefined;
       checkDownload(request.key, out, received, this.log);

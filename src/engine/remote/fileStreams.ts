@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { pipeline as pipelineCallback, Readable, Transform, type TransformCallback } from 'node:stream';
-import { hashPool, inlineMd5Stream, SharedBufferPool, type HashStream } from '../hash/hashPool.js';
+import { hashPool, inlineMd5Stream, SharedBufferPool } from '../hash/hashPool.js';
 
 /** Thrown by verifiedFileStream when the file no longer matches what the engine hashed. */
 export class FileContentChangedError extends Error {
@@ -103,27 +103,37 @@ async function writeAllAt(file: FileHandle, data: Buffer, position: number): Pro
   }
 }
 
-/** How a body is received: where in the file it starts, what shares its batches, what hashes it. */
-interface ReceiveOptions {
-  readonly signal?: AbortSignal;
-  /** Called with the bytes received so far (of this body). */
-  readonly onBytes?: (bytes: number) => void;
-  readonly pace?: (bytes: number, signal?: AbortSignal) => Promise<void>;
-  /** File offset of the body's first byte. @default 0 */
-  readonly position?: number;
-  readonly batches: SharedBufferPool;
-  /** Fed the batches in body order; absent: not hashed. */
-  readonly hash?: HashStream;
-}
-
 /**
- * Writes `body` into `file` from `position` on, in batches (each written at
- * its offset, and hashed when a hash is given, while the next is received; at
- * most the pool's batches out). Resolves with the bytes received once every
- * write is done; no fsync, no digest. Aborting destroys the body.
+ * Streams `body` into the already-open `file` and fsyncs it. Does not close
+ * or remove the file: the caller owns it (and removes it on failure).
+ *
+ * Chunks are copied into shared 1 MiB batches; each full batch is written at
+ * its offset and hashed on a hash worker (hashPool.ts) at the same time, while
+ * the next batch is received (at most 8 batches out). The MD5 stream gets the
+ * batches in order, so the digest is the MD5 of the bytes in body order: the
+ * same value as before, without the main thread's MD5 (issue 4, scenario (b)
+ * down, 512 MiB: the main thread's MD5 and the socket competed for one core).
+ * A body announced (`expectedBytes`) below 1 MiB is hashed on the main thread,
+ * in one small ordinary buffer.
  */
-async function receiveInto(body: Readable, file: FileHandle, options: ReceiveOptions): Promise<number> {
-  const { batches, hash } = options;
+export async function receiveToFile(
+  body: Readable,
+  file: FileHandle,
+  options: {
+    readonly signal?: AbortSignal;
+    readonly onBytes?: (bytes: number) => void;
+    /** Waits after each chunk while a download bandwidth limit is exceeded (reading pauses: TCP backpressure). */
+    readonly pace?: (bytes: number, signal?: AbortSignal) => Promise<void>;
+    /** The length the server announced, if any: chooses where to hash (a longer body is still received whole). */
+    readonly expectedBytes?: number;
+  },
+): Promise<ReceiveResult> {
+  const expected = options.expectedBytes;
+  const small = expected !== undefined && expected < WORKER_HASH_MIN_BYTES;
+  const hash = small ? inlineMd5Stream() : hashPool().md5Stream();
+  const batches = small
+    ? new SharedBufferPool(Math.max(MIN_BATCH_BYTES, expected), MAX_BATCHES, false)
+    : new SharedBufferPool(WRITE_BATCH_BYTES, MAX_BATCHES);
   const out = new Set<Promise<void>>();
   let failure: { readonly error: unknown } | undefined;
   let bytes = 0;
@@ -131,13 +141,13 @@ async function receiveInto(body: Readable, file: FileHandle, options: ReceiveOpt
   let batch: Buffer | undefined;
   let filled = 0;
   /** File offset of the batch being filled. */
-  let batchAt = options.position ?? 0;
+  let batchAt = 0;
   const dispatch = (): void => {
     const full = batch;
     if (full === undefined || filled === 0) return;
     const data = full.subarray(0, filled);
     // Both read the batch; it is reused only once both are done with it.
-    const job: Promise<void> = Promise.all([writeAllAt(file, data, batchAt), hash?.update(data)]).then(
+    const job: Promise<void> = Promise.all([writeAllAt(file, data, batchAt), hash.update(data)]).then(
       () => undefined,
       (error: unknown) => {
         failure ??= { error };
@@ -175,65 +185,18 @@ async function receiveInto(body: Readable, file: FileHandle, options: ReceiveOpt
       if (options.pace !== undefined) await options.pace(chunk.length, options.signal);
     }
     if (failure === undefined) dispatch();
+  } catch (err) {
+    hash.drop();
+    throw err;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     if (batch !== undefined) batches.give(batch);
     // The caller closes (and may remove) the file next: no write may still be running then.
     await Promise.all(out);
   }
-  if (failure !== undefined) throw failure.error;
-  return bytes;
-}
-
-/** Writes `body` into `file` at `position` without hashing it (a range of a parallel download; no fsync). */
-export function receiveRange(
-  body: Readable,
-  file: FileHandle,
-  options: { readonly position: number; readonly batches: SharedBufferPool; readonly signal?: AbortSignal; readonly onBytes?: (bytes: number) => void; readonly pace?: (bytes: number, signal?: AbortSignal) => Promise<void> },
-): Promise<number> {
-  return receiveInto(body, file, options);
-}
-
-/** The shared batches of one download's bodies (1 MiB each, at most 8 out). */
-export function downloadBatches(): SharedBufferPool {
-  return new SharedBufferPool(WRITE_BATCH_BYTES, MAX_BATCHES);
-}
-
-/**
- * Streams `body` into the already-open `file` and fsyncs it. Does not close
- * or remove the file: the caller owns it (and removes it on failure).
- *
- * Chunks are copied into shared 1 MiB batches; each full batch is written at
- * its offset and hashed on a hash worker (hashPool.ts) at the same time, while
- * the next batch is received (at most 8 batches out). The MD5 stream gets the
- * batches in order, so the digest is the MD5 of the bytes in body order: the
- * same value as before, without the main thread's MD5 (issue 4, scenario (b)
- * down, 512 MiB: the main thread's MD5 and the socket competed for one core).
- * A body announced (`expectedBytes`) below 1 MiB is hashed on the main thread,
- * in one small ordinary buffer.
- */
-export async function receiveToFile(
-  body: Readable,
-  file: FileHandle,
-  options: {
-    readonly signal?: AbortSignal;
-    readonly onBytes?: (bytes: number) => void;
-    /** Waits after each chunk while a download bandwidth limit is exceeded (reading pauses: TCP backpressure). */
-    readonly pace?: (bytes: number, signal?: AbortSignal) => Promise<void>;
-    /** The length the server announced, if any: chooses where to hash (a longer body is still received whole). */
-    readonly expectedBytes?: number;
-  },
-): Promise<ReceiveResult> {
-  const expected = options.expectedBytes;
-  const small = expected !== undefined && expected < WORKER_HASH_MIN_BYTES;
-  const hash = small ? inlineMd5Stream() : hashPool().md5Stream();
-  const batches = small ? new SharedBufferPool(Math.max(MIN_BATCH_BYTES, expected), MAX_BATCHES, false) : downloadBatches();
-  let bytes: number;
-  try {
-    bytes = await receiveInto(body, file, { ...options, batches, hash });
-  } catch (err) {
+  if (failure !== undefined) {
     hash.drop();
-    throw err;
+    throw failure.error;
   }
   const md5 = (await hash.digest()).toString('hex');
   // The caller renames the file into place next: its bytes must be on disk first (SCENARIOS 32/33).

@@ -4,8 +4,7 @@
  * file behind (SCENARIOS 32), conditional copies across keys with ':' and
  * non-ASCII names, conditional deletes, idempotent folder markers.
  */
-import { readFile, stat, writeFile } from 'node:fs/promises';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pseudoRandomBytes } from '../../sandbox/s3/helpers.js';
@@ -111,101 +110,6 @@ describeEachBackend('S3RemoteStore objects', (getBackend, name) => {
       const err = await rejection(fx.store().download({ key, toFile }));
       expect(err.code).toBe('local-write-failed');
       expect((await stat(toFile)).size).toBe('someone else\'s file'.length);
-    });
-  });
-
-  describe('S3RemoteStore.download in parallel ranges', () => {
-    const RANGED = { rangedDownloadThreshold: 1 * MiB, downloadRangeSize: 256 * 1024, downloadConcurrency: 3 };
-
-    /** A client whose GetObject requests are seen (and may be changed) before they are sent. */
-    function watchedClient(edit: (headers: Record<string, string>, nth: number) => Promise<void> | void = () => undefined): { client: S3Client; ranges: string[] } {
-      const client = fx.client();
-      const ranges: string[] = [];
-      client.middlewareStack.add((next, context) => async (args) => {
-        if (context.commandName === 'GetObjectCommand') {
-          const headers = (args.request as { headers: Record<string, string> }).headers;
-          ranges.push(headers['range'] ?? '');
-          await edit(headers, ranges.length);
-        }
-        return next(args);
-      }, { step: 'build', name: 'watchGets', priority: 'low' });
-      return { client, ranges };
-    }
-
-    it('fetches a large object as ranges of the same version, byte-identical, with progress and a 0600 file', async () => {
-      const data = pseudoRandomBytes(3 * MiB + 12345, 31);
-      const key = `${fx.prefix}ranged/one.bin`;
-      const { etag } = await fx.store().upload({ key, ...(await fx.writeLocal('ranged-one.bin', data)) });
-      const { client, ranges } = watchedClient();
-      const toFile = join(fx.dir, 'ranged-1.tmp');
-      let lastProgress = 0;
-      const info = await fx.storeOn(client, RANGED).download({ key, toFile, ifMatch: etag, size: data.length, onProgress: (n) => { lastProgress = n; } });
-      expect(info).toMatchObject({ key, size: data.length, etag, md5: md5(data) });
-      expect(ranges).toHaveLength(Math.ceil(data.length / (256 * 1024)));
-      expect(ranges[0]).toBe(`bytes=0-${256 * 1024 - 1}`);
-      expect(ranges.at(-1)).toBe(`bytes=${(ranges.length - 1) * 256 * 1024}-${data.length - 1}`);
-      expect(lastProgress).toBe(data.length);
-      expect((await readFile(toFile)).equals(data)).toBe(true);
-      expect((await stat(toFile)).mode & 0o777).toBe(0o600);
-    });
-
-    it('verifies a multipart object against its md5chksum metadata, and refuses one whose metadata lies', async () => {
-      const data = pseudoRandomBytes(7 * MiB, 32);
-      const key = `${fx.prefix}ranged/multi.bin`;
-      await fx.store({ multipartThreshold: 5 * MiB, partSize: 5 * MiB }).upload({ key, ...(await fx.writeLocal('ranged-multi.bin', data)) });
-      const info = await fx.store(RANGED).download({ key, toFile: join(fx.dir, 'ranged-2.tmp'), size: data.length });
-      expect(info).toMatchObject({ md5: md5(data), size: data.length });
-      const lying = `${fx.prefix}ranged/lying.bin`;
-      await forgeMultipartWithMetadata(lying, pseudoRandomBytes(6 * MiB, 33), md5(Buffer.from('other content')));
-      const before = await fx.localNames();
-      expect((await rejection(fx.store(RANGED).download({ key: lying, toFile: join(fx.dir, 'ranged-3.tmp'), size: 6 * MiB }))).code).toBe('download-corrupt');
-      expect(await fx.localNames()).toEqual(before);
-    });
-
-    it('fails without leaving a file when the object is replaced between ranges; the next try gets the new version', async () => {
-      const key = `${fx.prefix}ranged/changing.bin`;
-      const v1 = pseudoRandomBytes(2 * MiB, 34);
-      const v2 = pseudoRandomBytes(2 * MiB, 35);
-      await put(key, v1);
-      const { client } = watchedClient(async (_headers, nth) => {
-        if (nth === 2) await put(key, v2);
-      });
-      const before = await fx.localNames();
-      const err = await rejection(fx.storeOn(client, RANGED).download({ key, toFile: join(fx.dir, 'ranged-4.tmp'), size: v1.length }));
-      expect(['remote-changed', 'download-corrupt']).toContain(err.code);
-      expect(await fx.localNames()).toEqual(before);
-      const info = await fx.store(RANGED).download({ key, toFile: join(fx.dir, 'ranged-5.tmp'), size: v2.length });
-      expect(info.md5).toBe(md5(v2));
-    });
-
-    it('falls back to one stream when the server ignores Range, and copes with a size hint that is out of date', async () => {
-      const data = pseudoRandomBytes(2 * MiB, 36);
-      const key = `${fx.prefix}ranged/norange.bin`;
-      await put(key, data);
-      const { client, ranges } = watchedClient((headers) => {
-        Reflect.deleteProperty(headers, 'range');
-      });
-      const info = await fx.storeOn(client, RANGED).download({ key, toFile: join(fx.dir, 'ranged-6.tmp'), size: data.length });
-      expect(info.md5).toBe(md5(data));
-      expect(ranges).toHaveLength(1);
-      const small = `${fx.prefix}ranged/shrunk.bin`;
-      await put(small, 'now tiny');
-      const shrunk = await fx.store(RANGED).download({ key: small, toFile: join(fx.dir, 'ranged-7.tmp'), size: 5 * MiB });
-      expect(shrunk).toMatchObject({ size: 'now tiny'.length, md5: md5(Buffer.from('now tiny')) });
-    });
-
-    it('stops every range on abort and leaves no temp file', async () => {
-      const data = pseudoRandomBytes(3 * MiB, 37);
-      const key = `${fx.prefix}ranged/abort.bin`;
-      await put(key, data);
-      const controller = new AbortController();
-      const { client } = watchedClient((_headers, nth) => {
-        if (nth === 4) controller.abort();
-      });
-      const before = await fx.localNames();
-      const err = await rejection(fx.storeOn(client, RANGED).download({ key, toFile: join(fx.dir, 'ranged-8.tmp'), size: data.length, signal: controller.signal }));
-      expect(err.code).toBe('aborted');
-      expect(await fx.localNames()).toEqual(before);
     });
   });
 
