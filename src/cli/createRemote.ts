@@ -137,18 +137,20 @@ async function s3Connection(
     import('../engine/remote/S3RemoteStore.js'),
     import('../engine/remote/credentialRefresh.js'),
   ]);
+  // A silent host (firewall, wrong port on a remote machine) would otherwise hang until the OS gives up (minutes).
+  const requestHandler = network.sdkRequestHandler({ connectionTimeout: 10_000 });
   const client = new S3Client({
     region: settings.region,
     credentials,
     ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
     ...(settings.forcePathStyle === undefined ? {} : { forcePathStyle: settings.forcePathStyle }),
-    // A silent host (firewall, wrong port on a remote machine) would otherwise hang until the OS gives up (minutes).
-    requestHandler: network.sdkRequestHandler({ connectionTimeout: 10_000 }),
+    requestHandler,
   });
   // Identity-pool credentials the server cut short are fetched anew on the spot (the provider can forget them).
   if (invalidateCredentials !== undefined) refreshCredentialsOnExpiry(client, invalidateCredentials);
   return {
-    remote: new S3RemoteStore({ client, bucket: settings.bucket, prefix, ...(log === undefined ? {} : { log }) }),
+    // Small files go out on the client's own agents without the SDK's middleware (leanPut.ts).
+    remote: new S3RemoteStore({ client, bucket: settings.bucket, prefix, directAgents: requestHandler, ...(log === undefined ? {} : { log }) }),
     client,
     location: { bucket: settings.bucket, prefix, ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }) },
     dispose: () => {

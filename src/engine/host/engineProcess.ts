@@ -105,16 +105,17 @@ export function serveEngine(port: EnginePort, exit: (code: number) => void = (co
       env: process.env,
     });
     for (const problem of network.proxy.problems) log.warn(problem);
+    const requestHandler = network.sdkRequestHandler({ connectionTimeout: 10_000 });
     const client = new S3Client({
       region: settings.region,
       ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
       forcePathStyle: settings.forcePathStyle ?? settings.endpoint !== undefined,
       // The start's credentials until the host sends newer ones; without any, the SDK's default chain.
       ...(hostCredentials === undefined ? {} : { credentials: fromHost }),
-      requestHandler: network.sdkRequestHandler({ connectionTimeout: 10_000 }),
+      requestHandler,
     });
     try {
-      const remote = new S3RemoteStore({ client, bucket: settings.bucket, prefix: settings.prefix, log: loggers('s3') });
+      const remote = new S3RemoteStore({ client, bucket: settings.bucket, prefix: settings.prefix, directAgents: requestHandler, log: loggers('s3') });
       const deviceName = settings.deviceName ?? hostname();
       if (settings.bandwidth !== undefined) remote.setBandwidthLimits(limitsOf(settings.bandwidth));
       const engine = await SyncEngine.open({

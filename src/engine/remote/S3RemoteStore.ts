@@ -43,6 +43,7 @@ import { splitListContents, type ListedContent } from './listContents.js';
 import {
   isNotFound, isNotImplemented, isPreconditionFailed, toStratusError, type RemoteOperation,
 } from './s3Errors.js';
+import { LeanPut, type LeanPutAgents } from './leanPut.js';
 import { RateLimiter } from './RateLimiter.js';
 import { cleanStaleUploads, putResumable } from './resumableUpload.js';
 import { WriteGuard } from './WriteGuard.js';
@@ -84,6 +85,12 @@ export interface S3RemoteStoreOptions {
   readonly endpoint?: string;
   /** Measure the server again when the cached capabilities are older than this. @default 30 days */
   readonly capabilityMaxAgeMs?: number;
+  /**
+   * The agents the client's request handler uses: given, small files (≤ 1 MiB) are sent with a lean
+   * PutObject on them (leanPut.ts) when the endpoint is a path-style custom one; absent, always the SDK
+   * (tests that watch PutObject through SDK middleware leave it out).
+   */
+  readonly directAgents?: LeanPutAgents;
   readonly log?: Logger;
 }
 
@@ -164,6 +171,7 @@ export class S3RemoteStore implements RemoteStore {
     this.transfers = {
       client: this.client, bucket: this.bucket, partSize, queueSize: Math.max(1, options.queueSize ?? 4),
       pace: (bytes, signal) => this.upLimit.take(bytes, signal),
+      ...(options.directAgents === undefined ? {} : { lean: new LeanPut(this.client, this.bucket, options.directAgents) }),
     };
     this.resumableThreshold = Math.max(options.resumableThreshold ?? 64 * MiB, this.multipartThreshold);
     this.staleUploadAgeMs = options.staleUploadAgeMs ?? 7 * 24 * 3600_000;

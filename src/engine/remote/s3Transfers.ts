@@ -12,6 +12,7 @@ import { StratusError } from '../../core/StratusError.js';
 import type { Logger } from '../logger.js';
 import type { UploadRequest } from '../ports.js';
 import { readVerifiedFile, verifiedFileStream, type ReceiveResult } from './fileStreams.js';
+import type { LeanPut } from './leanPut.js';
 import { choosePartSize, md5HexToBase64, readMetadata, uploadMetadata } from './s3Metadata.js';
 
 export interface UploadTarget {
@@ -23,7 +24,12 @@ export interface UploadTarget {
   readonly queueSize: number;
   /** Waits until `bytes` may be sent under the upload bandwidth limit (absent: no limit). */
   readonly pace?: (bytes: number, signal?: AbortSignal) => Promise<void>;
+  /** Sends small PutObjects without the SDK's middleware (leanPut.ts); absent: always the SDK. */
+  readonly lean?: LeanPut;
 }
+
+/** Files up to this size go through the lean PutObject (when there is one); larger ones through the SDK. */
+export const LEAN_PUT_MAX = 1024 * 1024;
 
 /** The write conditions actually sent: the store drops the ones its server ignores (and compares first instead). */
 export interface SentConditions {
@@ -49,6 +55,22 @@ export interface FileIdentity {
 export async function putSingle(target: UploadTarget, request: UploadRequest, conditions: SentConditions): Promise<string> {
   const body = await readVerifiedFile(request.filePath, request.size, request.md5);
   await target.pace?.(request.size, request.signal);
+  if (target.lean !== undefined && request.size <= LEAN_PUT_MAX) {
+    const etag = await target.lean.put({
+      key: request.key,
+      body,
+      contentMd5: md5HexToBase64(request.md5),
+      metadata: uploadMetadata(request.md5, request.mtimeMs),
+      ...(conditions.ifMatch === undefined ? {} : { ifMatch: conditions.ifMatch }),
+      ...(conditions.ifNoneMatch === true ? { ifNoneMatch: true } : {}),
+      ...(request.signal === undefined ? {} : { signal: request.signal }),
+    });
+    if (etag !== undefined) {
+      request.onProgress?.(request.size);
+      return etag;
+    }
+    // Any other answer: the same request through the SDK, which retries and maps errors.
+  }
   const out = await target.client.send(new PutObjectCommand({
     Bucket: target.bucket,
     Key: request.key,
