@@ -14,6 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { lstat, mkdir, readdir, rename, rm, rmdir, stat, statfs, utimes } from 'node:fs/promises';
+import { quickStat } from './local/fastFs.js';
 import { dirname, join } from 'node:path';
 import { caseFoldKey, pathToKey } from '../core/keys.js';
 import type { SyncedEntry } from '../core/model.js';
@@ -352,7 +353,7 @@ export class Propagator {
 
   private async upload(path: string, key: string, md5: string, expected: { size: number; mtimeMs: number }, conditions: { ifMatch?: string; ifNoneMatch?: true }): Promise<void> {
     const file = this.abs(path);
-    const st = await lstat(file).catch(() => undefined);
+    const st = await quickStat(file, false).catch(() => undefined);
     if (st === undefined || !st.isFile() || st.size !== expected.size || st.mtimeMs !== expected.mtimeMs) throw localChanged(path);
     const { etag } = await this.o.remote.upload({
       key,

@@ -4,7 +4,7 @@
  * checks around an upload, and the verification of a downloaded body. The
  * store wraps them with conditions (WriteGuard) and error mapping.
  */
-import { stat } from 'node:fs/promises';
+import { quickStat } from '../local/fastFs.js';
 import { CompleteMultipartUploadCommand, type GetObjectCommandOutput, PutObjectCommand, type S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { isPlainMd5Etag, unquoteEtag } from '../../core/model.js';
@@ -177,12 +177,13 @@ export function fileChangedError(request: UploadRequest, cause: unknown): Stratu
 
 /** Stats the file before an upload; throws file-changed-during-upload when it is not the file the engine hashed. */
 export async function statForUpload(request: UploadRequest): Promise<FileIdentity> {
-  let info: FileIdentity;
+  let info: FileIdentity | undefined;
   try {
-    info = await stat(request.filePath);
+    info = await quickStat(request.filePath, true);
   } catch (err) {
     throw fileChangedError(request, err);
   }
+  if (info === undefined) throw fileChangedError(request, undefined);
   // The engine hashed a file of this size and mtime; anything else means the MD5 it gave us is stale.
   if (info.size !== request.size || Math.abs(info.mtimeMs - request.mtimeMs) >= 1) throw fileChangedError(request, undefined);
   return info;
@@ -190,8 +191,8 @@ export async function statForUpload(request: UploadRequest): Promise<FileIdentit
 
 export async function changedSince(filePath: string, before: FileIdentity): Promise<boolean> {
   try {
-    const after = await stat(filePath);
-    return after.size !== before.size || after.mtimeMs !== before.mtimeMs || after.ino !== before.ino;
+    const after = await quickStat(filePath, true);
+    return after === undefined || after.size !== before.size || after.mtimeMs !== before.mtimeMs || after.ino !== before.ino;
   } catch {
     return true; // Deleted or replaced meanwhile.
   }
