@@ -44,6 +44,16 @@ describeEachBackend('S3RemoteStore objects', (getBackend, name) => {
       expect(written.mode & 0o777).toBe(0o600);
     });
 
+    it('writes a large body intact while flushing it to disk behind the receive (every 32 MiB)', async () => {
+      const data = pseudoRandomBytes(40 * MiB, 25);
+      const key = `${fx.prefix}dl/large.bin`;
+      await put(key, data);
+      const toFile = join(fx.dir, 'dl-large.tmp');
+      const info = await fx.store().download({ key, toFile });
+      expect(info).toMatchObject({ size: data.length, md5: md5(data) });
+      expect((await stat(toFile)).size).toBe(data.length);
+    });
+
     it('verifies a multipart object against its md5chksum metadata', async () => {
       const store = fx.store({ multipartThreshold: 5 * MiB, partSize: 5 * MiB });
       const data = pseudoRandomBytes(7 * MiB, 22);
