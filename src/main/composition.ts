@@ -34,6 +34,7 @@ import { DesktopNotifier } from './desktopNotifier.js';
 import { registerIpcHandlers } from './ipcHandlers.js';
 import { openLogFile } from './logFile.js';
 import { AppPolicies, logLineAllowed } from './policy/AppPolicies.js';
+import { backendWatcher } from './policy/backendChange.js';
 import { createElectronSettingsStore } from './settings/ElectronSettingsStore.js';
 import { loadConnectionSource, noConnectionMessage } from './settings/connectionSource.js';
 import { settingsView } from './settings/settingsView.js';
@@ -301,7 +302,21 @@ export function composeApp(outDir: string): AppServices {
       });
       disposables.push(controller);
       const started = controller;
+      // A changed backend (enforced pool, bucket, endpoint…) needs a new composition: stop cleanly, relaunch.
+      const backendChanged = backendWatcher({
+        started: connection,
+        current: () => policies.connection(source.connection).connection,
+        restart: (reason) => {
+          log.warn('the backend policies changed; restarting to apply them');
+          notifier.show({ title: 'Stratus restarts', body: reason });
+          void started.stop().catch((err: unknown) => log.error('the engine did not stop cleanly', { error: err })).finally(() => {
+            app.relaunch();
+            app.exit(0);
+          });
+        },
+      });
       disposables.push(policies.onDidChange(() => {
+        if (backendChanged()) return;
         started.policiesChanged().catch((err: unknown) => log.warn('could not apply changed policies', { error: err }));
       }));
       await controller.start();
