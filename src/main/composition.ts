@@ -44,7 +44,8 @@ import { StatusService } from './StatusService.js';
 import { StatusWindow } from './StatusWindow.js';
 import { AppTray } from './tray/AppTray.js';
 import { utilityEngineChild } from './utilityEngineChild.js';
-import type { TrayAction } from './tray/trayMenuModel.js';
+import type { TrayAction, TrayUpdate } from './tray/trayMenuModel.js';
+import type { AppUpdater } from './updates/AppUpdater.js';
 import { startAppUpdates } from './updates/startAppUpdates.js';
 import { HttpNetwork } from '../engine/net/HttpNetwork.js';
 
@@ -125,6 +126,12 @@ export function composeApp(outDir: string): AppServices {
   const report = (what: string) => (result: { ok: boolean; message?: string }): void => {
     if (!result.ok) log.warn(`${what} did not work`, { message: result.message });
   };
+  /** The updater (set by start; absent while updates are off or not started) and the version it knows of, for the tray. */
+  let updates: AppUpdater | undefined;
+  let knownUpdate: TrayUpdate | undefined;
+  const installUpdate = (): void => {
+    updates?.installNow().catch((err: unknown) => log.warn('the update could not be installed', { error: err instanceof Error ? err.message : String(err) }));
+  };
   const onTrayAction = (action: TrayAction): void => {
     switch (action) {
       case 'open-folder': {
@@ -147,11 +154,12 @@ export function composeApp(outDir: string): AppServices {
       case 'snooze-60': notifier.snooze(60); return;
       case 'snooze-480': notifier.snooze(480); return;
       case 'quit': app.quit(); return;
+      case 'install-update': installUpdate(); return;
     }
   };
   const tray = new AppTray({ onAction: onTrayAction });
   disposables.push(tray);
-  const refreshTray = (): void => tray.update(status.current, settings.current);
+  const refreshTray = (): void => tray.update(status.current, settings.current, knownUpdate);
   disposables.push(status.onDidChangeStatus(refreshTray), settings.onDidChange(refreshTray));
   refreshTray();
 
@@ -216,14 +224,20 @@ export function composeApp(outDir: string): AppServices {
     start: async () => {
       await policies.start();
       // Updates follow DisableAutoUpdate and UpdateChannel as read at start; with updates off, electron-updater is never loaded.
-      const updates = startAppUpdates({ policy: policies.resolve(settings.current).updates, app, log: loggers('updates') });
-      disposables.push(updates);
-      // A per-machine copy only tells: the user installs (visibly) by clicking the notice.
-      disposables.push(updates.onDidFindUpdate(({ version, mode }) => {
+      const updater = startAppUpdates({ policy: policies.resolve(settings.current).updates, app, log: loggers('updates') });
+      updates = updater;
+      disposables.push(updater);
+      // A per-machine copy only tells: the user installs (visibly) from the notice or the tray menu.
+      disposables.push(updater.onDidFindUpdate(({ version, mode }) => {
         if (mode !== 'notify') return;
-        notifier.show({ title: `Stratus ${version} is available`, body: 'Click to install it now; Stratus restarts when it is done.' }, () => {
-          updates.installNow().catch((err: unknown) => log.warn('the update could not be installed', { error: err instanceof Error ? err.message : String(err) }));
-        });
+        knownUpdate = { version, downloaded: false };
+        refreshTray();
+        notifier.show({ title: `Stratus ${version} is available`, body: 'Click to install it now; Stratus restarts when it is done.' }, installUpdate);
+      }));
+      // Downloaded (install mode): it installs when Stratus quits, or now from the tray menu.
+      disposables.push(updater.onDidDownloadUpdate(({ version }) => {
+        knownUpdate = { version, downloaded: true };
+        refreshTray();
       }));
       loginItem = applied().startAtLogin;
       applyLoginItem();

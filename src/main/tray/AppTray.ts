@@ -10,7 +10,7 @@ import type { Disposable } from '../../core/Emitter.js';
 import type { StatusSnapshot, SyncState } from '../../shared/StratusApi.js';
 import type { AppSettings } from '../settings/appSettings.js';
 import { trayIconPngs } from './trayIcons.js';
-import { trayMenuModel, trayTooltip, type TrayAction, type TrayMenuItem } from './trayMenuModel.js';
+import { trayMenuModel, trayTooltip, type TrayAction, type TrayMenuItem, type TrayUpdate } from './trayMenuModel.js';
 
 export interface AppTrayOptions {
   readonly onAction: (action: TrayAction) => void;
@@ -56,14 +56,14 @@ export class AppTray implements Disposable {
     return image;
   }
 
-  update(status: StatusSnapshot, settings: AppSettings): void {
+  update(status: StatusSnapshot, settings: AppSettings, update?: TrayUpdate): void {
     if (this.tray.isDestroyed()) return;
     if (status.sync !== this.shownState) {
       this.tray.setImage(this.image(status.sync));
       this.shownState = status.sync;
     }
     this.tray.setToolTip(trayTooltip(status));
-    this.model = trayMenuModel(status, settings);
+    this.model = trayMenuModel(status, settings, {}, update);
     this.tray.setContextMenu(Menu.buildFromTemplate(menuTemplate(this.model, this.o.onAction)));
   }
 

@@ -15,7 +15,17 @@ import type { AppSettings } from '../settings/appSettings.js';
 
 export type TrayAction =
   | 'open-folder' | 'open-window' | 'sync-now' | 'pause-30' | 'pause-60' | 'pause-until-resumed' | 'resume' | 'sign-in' | 'sign-out' | 'quit'
-  | 'snooze-30' | 'snooze-60' | 'snooze-480';
+  | 'snooze-30' | 'snooze-60' | 'snooze-480' | 'install-update';
+
+/**
+ * A newer version the updater knows of (updates/AppUpdater.ts): found but not
+ * downloaded (notify mode: the user decides) or downloaded (installs on quit,
+ * or now from the menu). Never set when updates are off.
+ */
+export interface TrayUpdate {
+  readonly version: string;
+  readonly downloaded: boolean;
+}
 
 export type TrayMenuItem =
   /** Information only (shown disabled). */
@@ -65,7 +75,9 @@ export function lastCheckLine(status: StatusSnapshot, format: TrayFormat = {}): 
   return status.lastCheckAt === undefined ? 'Not checked yet' : `Last checked at ${time(status.lastCheckAt)}`;
 }
 
-export function trayMenuModel(status: StatusSnapshot, settings: Pick<AppSettings, 'folder' | 'connection'>, format: TrayFormat = {}): TrayMenuItem[] {
+export function trayMenuModel(
+  status: StatusSnapshot, settings: Pick<AppSettings, 'folder' | 'connection'>, format: TrayFormat = {}, update?: TrayUpdate,
+): TrayMenuItem[] {
   const folder = settings.folder ?? status.folder;
   const cognito = settings.connection?.auth === 'cognito';
   const signedIn = status.auth === 'signed-in' && status.sync !== 'sign-in-required';
@@ -102,6 +114,13 @@ export function trayMenuModel(status: StatusSnapshot, settings: Pick<AppSettings
     { kind: 'action', action: 'snooze-60', label: 'Snooze file notifications for 1 hour', enabled: true },
     { kind: 'action', action: 'snooze-480', label: 'Snooze file notifications for 8 hours', enabled: true },
   );
+  if (update !== undefined) {
+    // Installing is always visible (the installer shows itself and asks for an administrator where it must).
+    items.push({ kind: 'separator' }, {
+      kind: 'action', action: 'install-update', enabled: true,
+      label: update.downloaded ? `Restart to update to Stratus ${update.version}` : `Install Stratus ${update.version}…`,
+    });
+  }
   items.push({ kind: 'separator' }, { kind: 'action', action: 'quit', label: 'Quit Stratus', enabled: true });
   return items;
 }

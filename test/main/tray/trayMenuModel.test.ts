@@ -92,6 +92,21 @@ describe('trayMenuModel', () => {
       ['open-folder', 'open-window', 'sync-now', 'pause-30', 'pause-60', 'pause-until-resumed', ...SNOOZE, 'quit']);
   });
 
+  it('offers a known update above Quit — install when found, restart when downloaded — and nothing without one', () => {
+    const found = trayMenuModel(base, settings, format, { version: '1.4.2', downloaded: false });
+    expect(actions(found).slice(-2)).toEqual(['install-update', 'quit']);
+    expect(found.find((i) => i.kind === 'action' && i.action === 'install-update')).toMatchObject({ label: 'Install Stratus 1.4.2…', enabled: true });
+    const ready = trayMenuModel(base, settings, format, { version: '1.4.2', downloaded: true });
+    expect(ready.find((i) => i.kind === 'action' && i.action === 'install-update')).toMatchObject({ label: 'Restart to update to Stratus 1.4.2' });
+    expect(actions(trayMenuModel(base, settings, format))).not.toContain('install-update');
+  });
+
+  it('says "confirm download" for a first-download stop', () => {
+    const stopped: StatusSnapshot = { ...base, sync: 'stopped-confirm-deletes', rail: { code: 'first-download', direction: 'local', count: 3210, bytes: 10, sample: [], message: 'm' } };
+    expect(trayMenuModel(stopped, settings, format)[0]).toEqual({ kind: 'label', label: 'Stopped: confirm download (3,210 files)' });
+    expect(trayTooltip(stopped, format)).toContain('would download them to this computer');
+  });
+
   it('disables Sign in while a sign-in is under way', () => {
     const items = trayMenuModel({ ...base, auth: 'signing-in', sync: 'sign-in-required' }, settings, format);
     expect(actions(items)).toContain('sign-in (disabled)');
