@@ -47,6 +47,14 @@ export interface LeanPutRequest {
   /** The If-Match header value as the server honours it. */
   readonly ifMatch?: string;
   readonly ifNoneMatch?: boolean;
+  /** Query parameters (an UploadPart's `partNumber` and `uploadId`); signed like the SDK signs them. */
+  readonly query?: Readonly<Record<string, string>>;
+  /**
+   * Sign `UNSIGNED-PAYLOAD` instead of the body's SHA-256. Only with a Content-MD5: the signature
+   * covers that header and the server refuses a body that does not match it (BadDigest), so the
+   * body stays bound to the signature without anyone hashing it with SHA-256 (see resumableUpload.ts).
+   */
+  readonly unsignedPayload?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -97,6 +105,11 @@ function encodeSegment(segment: string): string {
   return encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
+/** A query name or value as SigV4 canonicalises it (RFC 3986 unreserved kept), so the signed and the sent query agree. */
+function encodeQuery(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
 /** Where requests go: scheme, host, port and the bucket's path, once per client. */
 interface Target {
   readonly https: boolean;
@@ -115,6 +128,11 @@ export class LeanPut {
   private signer: SignatureV4 | undefined;
 
   constructor(private readonly client: S3Client, private readonly bucket: string, private readonly agents: LeanPutAgents) {}
+
+  /** Whether requests can go this way at all (a path-style custom endpoint); false: the SDK sends everything. */
+  async available(): Promise<boolean> {
+    return (await this.resolveTarget()) !== undefined;
+  }
 
   /** Undefined when this client's endpoint is not a path-style custom one (the SDK then sends everything). */
   private resolveTarget(): Promise<Target | undefined> {
@@ -138,7 +156,7 @@ export class LeanPut {
   }
 
   /**
-   * Sends the PutObject. Resolves with the unquoted ETag ('' when the server
+   * Sends the PutObject (or, with `query`, an UploadPart). Resolves with the unquoted ETag ('' when the server
    * sent none) on a 2xx; with undefined when the caller should send it through
    * the SDK instead. Rejects only on abort.
    */
@@ -150,20 +168,22 @@ export class LeanPut {
         host: target.port === undefined ? target.hostname : `${target.hostname}:${target.port}`,
         'content-length': String(request.body.length),
         'content-md5': request.contentMd5,
-        'x-amz-content-sha256': createHash('sha256').update(request.body).digest('hex'),
+        'x-amz-content-sha256': request.unsignedPayload === true ? 'UNSIGNED-PAYLOAD' : createHash('sha256').update(request.body).digest('hex'),
         'user-agent': 'stratus',
       };
       for (const [name, value] of Object.entries(request.metadata)) headers[`x-amz-meta-${name.toLowerCase()}`] = value;
       if (request.ifMatch !== undefined) headers['if-match'] = request.ifMatch;
       if (request.ifNoneMatch === true) headers['if-none-match'] = '*';
       const path = `${target.bucketPath}/${request.key.split('/').map(encodeSegment).join('/')}`;
+      const query = request.query ?? {};
+      const search = Object.entries(query).map(([name, value]) => `${encodeQuery(name)}=${encodeQuery(value)}`).join('&');
       this.signer ??= new SignatureV4({ credentials: this.client.config.credentials, region: target.region, service: 's3', sha256: Sha256, uriEscapePath: false });
       const offset = this.client.config.systemClockOffset ?? 0;
       const signed = await this.signer.sign(
-        { method: 'PUT', protocol: target.https ? 'https:' : 'http:', hostname: target.hostname, ...(target.port === undefined ? {} : { port: target.port }), path, query: {}, headers, body: request.body },
+        { method: 'PUT', protocol: target.https ? 'https:' : 'http:', hostname: target.hostname, ...(target.port === undefined ? {} : { port: target.port }), path, query: { ...query }, headers, body: request.body },
         { signingDate: new Date(Date.now() + offset) },
       );
-      return await this.send(target, path, signed.headers, request.body, request.signal);
+      return await this.send(target, search === '' ? path : `${path}?${search}`, signed.headers, request.body, request.signal);
     } catch (err) {
       if (request.signal?.aborted === true) throw err;
       return undefined;

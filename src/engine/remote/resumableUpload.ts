@@ -226,23 +226,35 @@ interface PartHashPlan {
   readonly algorithms: readonly HashAlgorithm[];
   /** The SDK would add a CRC32 per part (checksum mode WHEN_SUPPORTED): it is computed with the MD5 instead. */
   readonly crc32: boolean;
+  /** Parts go through the lean PUT (leanPut.ts) with UNSIGNED-PAYLOAD and no CRC32; the SDK only when it fails. */
+  readonly lean: boolean;
 }
 
 /**
  * The hashes each part needs, all computed in one pass on a hash worker
- * (src/engine/hash/hashPool.ts) instead of by the SDK on the main thread:
- *  - MD5: Content-MD5, verified by the server (and compared with a held part's ETag);
- *  - SHA-256: the SigV4 payload hash. The SDK signs the payload of a buffer body over http
- *    and https alike; we hand it the same value in `x-amz-content-sha256`, which its
- *    signer takes as is (the signature still covers the payload, so nothing is weakened);
- *  - CRC32: sent exactly when the SDK would have added it itself (its checksum mode is
- *    WHEN_SUPPORTED, not switched off for a server that refuses checksums, see
- *    EndpointCapabilities.setRequestChecksumMode), so the requests are the same as before.
+ * (src/engine/hash/hashPool.ts) instead of by the SDK on the main thread.
+ * Every part carries its MD5 as Content-MD5, which the server verifies (and
+ * which is compared with a held part's ETag). Beyond that:
+ *  - on a path-style custom endpoint (the lean PUT): nothing. The payload is
+ *    signed as UNSIGNED-PAYLOAD: the signature covers Content-MD5, and the
+ *    server refuses a body that does not match it (BadDigest), so a SHA-256 of
+ *    the payload (for SigV4) and a CRC32 (the SDK's flexible checksum) would
+ *    only prove the same thing again — at a cost, on both sides: measured on a
+ *    512 MiB upload to the sandbox, SHA-256 ≈ 0.5 s and CRC32 ≈ 0.3 s of CPU
+ *    in the client and as much again in a server that verifies them, on a
+ *    machine where client and server share two cores (issue 4, (b) up);
+ *  - through the SDK (AWS's endpoints, and the fallback): SHA-256 for the
+ *    SigV4 payload hash, handed to the signer in `x-amz-content-sha256`; and
+ *    CRC32 exactly when the SDK would have added it itself (its checksum mode
+ *    is WHEN_SUPPORTED, not switched off for a server that refuses checksums,
+ *    see EndpointCapabilities.setRequestChecksumMode), so those requests are
+ *    what the SDK sends.
  */
 async function partHashes(target: ResumableTarget): Promise<PartHashPlan> {
+  if (target.lean !== undefined && (await target.lean.available())) return { algorithms: ['md5'], crc32: false, lean: true };
   const mode = await target.client.config.requestChecksumCalculation();
   const crc = mode === 'WHEN_SUPPORTED';
-  return { algorithms: crc ? ['md5', 'sha256', 'crc32'] : ['md5', 'sha256'], crc32: crc };
+  return { algorithms: crc ? ['md5', 'sha256', 'crc32'] : ['md5', 'sha256'], crc32: crc, lean: false };
 }
 
 /**
@@ -374,7 +386,8 @@ async function sendParts(
       const expected = whole === undefined ? scanned?.[n - 1] : undefined;
       if (whole === undefined && expected === undefined) throw new Error(`no scanned MD5 for part ${n}`);
       if (expected !== undefined && have === undefined) {
-        const digests = await hashes.digest(body, plan.algorithms.filter((a) => a !== 'md5'));
+        const others = plan.algorithms.filter((a) => a !== 'md5');
+        const digests = others.length === 0 ? {} : await hashes.digest(body, others);
         await sending.enter(n);
         try {
           if (failure !== undefined) return;
@@ -468,6 +481,29 @@ async function sendPart(
   digests: Digests, plan: PartHashPlan, check?: (etag: string) => Promise<void>,
 ): Promise<string> {
   await target.pace?.(body.length, request.signal);
+  const lean = plan.lean && target.lean !== undefined
+    ? await target.lean.put({
+      key: request.key,
+      body,
+      contentMd5: md5.toString('base64'),
+      metadata: {},
+      query: { partNumber: String(partNumber), uploadId },
+      unsignedPayload: true,
+      ...(request.signal === undefined ? {} : { signal: request.signal }),
+    })
+    : undefined;
+  const etag = lean ?? (await sendPartWithSdk(target, request, uploadId, partNumber, body, md5, digests, plan));
+  if (etag === '') throw new Error(`UploadPart ${partNumber} returned no ETag`);
+  await check?.(etag);
+  // Committed before the part counts as done: a kill after this line does not send the part again.
+  await target.journal.putMultipartPart(request.key, uploadId, { partNumber, etag, size: body.length });
+  return etag;
+}
+
+/** The UploadPart through the SDK (its retries and error mapping); the payload hash and CRC32 come from the workers when computed. */
+async function sendPartWithSdk(
+  target: ResumableTarget, request: UploadRequest, uploadId: string, partNumber: number, body: Buffer, md5: Buffer, digests: Digests, plan: PartHashPlan,
+): Promise<string> {
   const command = new UploadPartCommand({
     Bucket: target.bucket,
     Key: request.key,
@@ -481,12 +517,7 @@ async function sendPart(
   });
   if (digests.sha256 !== undefined) withPayloadHash(command, digests.sha256.toString('hex'));
   const out = await target.client.send(command, sendOptions(request.signal));
-  const etag = unquoteEtag(out.ETag ?? '');
-  if (etag === '') throw new Error(`UploadPart ${partNumber} returned no ETag`);
-  await check?.(etag);
-  // Committed before the part counts as done: a kill after this line does not send the part again.
-  await target.journal.putMultipartPart(request.key, uploadId, { partNumber, etag, size: body.length });
-  return etag;
+  return unquoteEtag(out.ETag ?? '');
 }
 
 /** S3's spelling of a CRC32: the 4 bytes, big-endian, in base64. */
