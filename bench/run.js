@@ -8,7 +8,7 @@
 // --quick     reduced sizes for a smoke test (a few seconds per tool); never written to the docs
 //             unless --out is given
 // --repeats   repeats of (a), (c), (d) (default 3; the median is reported)
-// --repeats-b repeats of (b) (default 1)
+// --repeats-b repeats of (b) (default 3; --quick: 1)
 // --only      run some scenarios only (c0 and d need c: "d" implies the setup of c); w is `stratus watch`
 //             (latency from a write to its upload, idle CPU; Stratus only, its own results block)
 // --watch-edits N   edits per latency measurement of (w) (default 200)
@@ -74,7 +74,7 @@ const SIZES = opts.quick
   ? { a: [4, 50], bigSize: 32 * MiB, c: [10, 100], fileSize: 4 * KiB, changed: 10, wBig: [10, 100], wSmall: [10, 10] }
   : { a: [20, 100], bigSize: 512 * MiB, c: [100, 100], fileSize: 4 * KiB, changed: 10, wBig: [100, 100], wSmall: [10, 10] };
 const repeats = Number(opts.repeats ?? (opts.quick ? 1 : 3));
-const repeatsB = Number(opts['repeats-b'] ?? 1);
+const repeatsB = Number(opts['repeats-b'] ?? (opts.quick ? 1 : 3));
 const watchEdits = Number(opts['watch-edits'] ?? (opts.quick ? 20 : 200));
 const watchIdleS = Number(opts['watch-idle-s'] ?? (opts.quick ? 15 : 60));
 for (const [flag, n] of [['--repeats', repeats], ['--repeats-b', repeatsB], ['--watch-edits', watchEdits], ['--watch-idle-s', watchIdleS]]) {
