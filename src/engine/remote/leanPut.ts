@@ -20,7 +20,9 @@
  *    the caller sends the same PutObject through the SDK, whose retries,
  *    clock-skew handling and error mapping (s3Errors.ts) then decide. A first
  *    attempt that did land looks to that second send exactly like one of the
- *    SDK's own retries (WriteGuard already handles both).
+ *    SDK's own retries (WriteGuard already handles both). After
+ *    LEAN_GIVE_UP_AFTER such fallbacks in a row that the SDK got through, the
+ *    client stops trying the lean path (its server refuses it).
  * Only path-style custom endpoints (the sandbox, Ceph RGW, MinIO…) take this
  * path; AWS's virtual-hosted endpoints (FIPS, dual-stack, accelerate, dotted
  * bucket names) stay with the SDK's endpoint rules.
@@ -123,15 +125,34 @@ interface Target {
 /** Time allowed without any socket activity before the lean attempt gives up (the SDK path then tries). */
 const IDLE_TIMEOUT_MS = 30_000;
 
+/**
+ * Lean attempts that failed where the SDK then got the same request through, with no lean success
+ * in between, after which the lean path is given up for this client: a server that refuses its
+ * requests (another signing expectation, a proxy that rewrites them) would otherwise be sent every
+ * request twice — for an 8 MiB part, 8 MiB more on the wire each time.
+ */
+export const LEAN_GIVE_UP_AFTER = 3;
+
 export class LeanPut {
   private target: Promise<Target | undefined> | undefined;
   private signer: SignatureV4 | undefined;
+  private fallbacksThatWorked = 0;
 
   constructor(private readonly client: S3Client, private readonly bucket: string, private readonly agents: LeanPutAgents) {}
 
-  /** Whether requests can go this way at all (a path-style custom endpoint); false: the SDK sends everything. */
+  /** Whether requests can go this way (a path-style custom endpoint, not given up); false: the SDK sends everything. */
   async available(): Promise<boolean> {
-    return (await this.resolveTarget()) !== undefined;
+    return !this.givenUp && (await this.resolveTarget()) !== undefined;
+  }
+
+  /** True once the lean path was given up (see LEAN_GIVE_UP_AFTER). */
+  get givenUp(): boolean {
+    return this.fallbacksThatWorked >= LEAN_GIVE_UP_AFTER;
+  }
+
+  /** The caller's report: a request the lean path did not carry went through the SDK. */
+  fallbackWorked(): void {
+    this.fallbacksThatWorked += 1;
   }
 
   /** Undefined when this client's endpoint is not a path-style custom one (the SDK then sends everything). */
@@ -161,7 +182,7 @@ export class LeanPut {
    * the SDK instead. Rejects only on abort.
    */
   async put(request: LeanPutRequest): Promise<string | undefined> {
-    const target = await this.resolveTarget();
+    const target = this.givenUp ? undefined : await this.resolveTarget();
     if (target === undefined) return undefined;
     try {
       const headers: Record<string, string> = {
@@ -183,7 +204,9 @@ export class LeanPut {
         { method: 'PUT', protocol: target.https ? 'https:' : 'http:', hostname: target.hostname, ...(target.port === undefined ? {} : { port: target.port }), path, query: { ...query }, headers, body: request.body },
         { signingDate: new Date(Date.now() + offset) },
       );
-      return await this.send(target, search === '' ? path : `${path}?${search}`, signed.headers, request.body, request.signal);
+      const etag = await this.send(target, search === '' ? path : `${path}?${search}`, signed.headers, request.body, request.signal);
+      if (etag !== undefined) this.fallbacksThatWorked = 0;
+      return etag;
     } catch (err) {
       if (request.signal?.aborted === true) throw err;
       return undefined;

@@ -492,7 +492,11 @@ async function sendPart(
       ...(request.signal === undefined ? {} : { signal: request.signal }),
     })
     : undefined;
-  const etag = lean ?? (await sendPartWithSdk(target, request, uploadId, partNumber, body, md5, digests, plan));
+  let etag = lean;
+  if (etag === undefined) {
+    etag = await sendPartWithSdk(target, request, uploadId, partNumber, body, md5, digests, plan);
+    if (plan.lean) target.lean?.fallbackWorked();
+  }
   if (etag === '') throw new Error(`UploadPart ${partNumber} returned no ETag`);
   await check?.(etag);
   // Committed before the part counts as done: a kill after this line does not send the part again.

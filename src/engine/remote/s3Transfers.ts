@@ -55,6 +55,7 @@ export interface FileIdentity {
 export async function putSingle(target: UploadTarget, request: UploadRequest, conditions: SentConditions): Promise<string> {
   const body = await readVerifiedFile(request.filePath, request.size, request.md5);
   await target.pace?.(request.size, request.signal);
+  let triedLean = false;
   if (target.lean !== undefined && request.size <= LEAN_PUT_MAX) {
     const etag = await target.lean.put({
       key: request.key,
@@ -70,6 +71,7 @@ export async function putSingle(target: UploadTarget, request: UploadRequest, co
       return etag;
     }
     // Any other answer: the same request through the SDK, which retries and maps errors.
+    triedLean = true;
   }
   const out = await target.client.send(new PutObjectCommand({
     Bucket: target.bucket,
@@ -82,6 +84,7 @@ export async function putSingle(target: UploadTarget, request: UploadRequest, co
     ...(conditions.ifMatch === undefined ? {} : { IfMatch: conditions.ifMatch }),
     ...(conditions.ifNoneMatch === true ? { IfNoneMatch: '*' } : {}),
   }), request.signal === undefined ? {} : { abortSignal: request.signal });
+  if (triedLean) target.lean?.fallbackWorked();
   request.onProgress?.(request.size);
   return unquoteEtag(out.ETag ?? '');
 }

@@ -13,14 +13,16 @@
  * the SDK.
  */
 import { mkdtemp, open, rm, utimes } from 'node:fs/promises';
-import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpAgent, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Agent as HttpsAgent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_PART_SIZE, forgetPartMd5s, md5FileWithParts } from '../../../src/engine/hash/partHashes.js';
 import { SqliteJournal } from '../../../src/engine/journal/SqliteJournal.js';
+import { LEAN_GIVE_UP_AFTER, LeanPut } from '../../../src/engine/remote/leanPut.js';
 import { multipartEtag, pseudoRandomBytes } from '../../sandbox/s3/helpers.js';
 import { describeEachBackend, sandboxOnly } from '../../support/s3Backends.js';
 import { md5, MiB, rejection, startRemoteFixture, type RemoteFixture } from './remoteFixtures.js';
@@ -216,5 +218,60 @@ describeEachBackend('resumable uploads through the lean UploadPart', (getBackend
     expect(etag).toBe(multipartEtag(data, PART).replace(/"/g, ''));
     expect(sdkParts()).toBeGreaterThanOrEqual(1);
     expect((await store.head(key))?.md5).toBe(md5(data));
+  });
+});
+
+describe('LeanPut gives up on a server that refuses it', () => {
+  /** A real HTTP server on loopback answering every request with `status()`; counts the requests. */
+  async function refusingServer(status: () => number): Promise<{ endpoint: string; hits: () => number; close: () => Promise<void> }> {
+    let hits = 0;
+    const server = createServer((req, res) => {
+      hits += 1;
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(status(), status() < 300 ? { etag: '"0123456789abcdef0123456789abcdef"' } : {});
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return { endpoint: `http://127.0.0.1:${port}`, hits: () => hits, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+
+  it(`stops trying after ${LEAN_GIVE_UP_AFTER} refusals the SDK then got through, and a lean success in between starts the count again`, async () => {
+    let answer = 400;
+    const server = await refusingServer(() => answer);
+    const agents = { httpAgent: new HttpAgent({ keepAlive: true }), httpsAgent: new HttpsAgent({ keepAlive: true }) };
+    const client = new S3Client({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
+    try {
+      const lean = new LeanPut(client, 'bucket', agents);
+      const put = (): Promise<string | undefined> => lean.put({ key: 'k/v.txt', body: Buffer.from('x'), contentMd5: Buffer.from(md5(Buffer.from('x')), 'hex').toString('base64'), metadata: {} });
+      // Refused twice (each time the SDK "got it through"), then a lean success: the count starts again.
+      for (let i = 0; i < LEAN_GIVE_UP_AFTER - 1; i += 1) {
+        expect(await put()).toBeUndefined();
+        lean.fallbackWorked();
+      }
+      answer = 200;
+      expect(await put()).toBe('0123456789abcdef0123456789abcdef');
+      answer = 400;
+      for (let i = 0; i < LEAN_GIVE_UP_AFTER - 1; i += 1) {
+        expect(await put()).toBeUndefined();
+        lean.fallbackWorked();
+      }
+      expect(await lean.available()).toBe(true);
+      expect(await put()).toBeUndefined();
+      lean.fallbackWorked();
+      // Given up: no request reaches the server any more, and the resumable upload's plan sees it.
+      const hits = server.hits();
+      expect(hits).toBe(2 * LEAN_GIVE_UP_AFTER);
+      expect(await put()).toBeUndefined();
+      expect(server.hits()).toBe(hits);
+      expect(lean.givenUp).toBe(true);
+      expect(await lean.available()).toBe(false);
+    } finally {
+      client.destroy();
+      agents.httpAgent.destroy();
+      await server.close();
+    }
   });
 });
