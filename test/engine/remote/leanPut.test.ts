@@ -12,6 +12,7 @@
  * part changed after the scan is still refused, a refused part goes through
  * the SDK.
  */
+import diagnostics from 'node:diagnostics_channel';
 import { mkdtemp, open, rm, utimes } from 'node:fs/promises';
 import { Agent as HttpAgent, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -200,6 +201,49 @@ describeEachBackend('resumable uploads through the lean UploadPart', (getBackend
     expect(sdkParts()).toBeGreaterThanOrEqual(1);
     expect(await store.head(changedKey)).toBeUndefined();
     expect(await fx.admin.send(new ListMultipartUploadsCommand({ Bucket: fx.bucket, Prefix: changedKey })).then((o) => o.Uploads ?? [])).toEqual([]);
+  });
+
+  it('an interrupted upload resumes through the lean path with only the parts the server does not hold', async () => {
+    const data = pseudoRandomBytes(4 * PART + 17, 34);
+    const key = `${fx.prefix}leanresume/big.bin`;
+    const file = await fx.writeLocal('lean-resume.bin', data);
+    // Parts the lean path sends, seen on node:http's diagnostics channel (the SDK's own sends are counted separately).
+    const leanParts: number[] = [];
+    const onRequest = (message: unknown): void => {
+      const { request } = message as { request: { path: string } };
+      const part = /[?&]partNumber=(\d+)/.exec(request.path);
+      if (part !== null && request.path.includes('leanresume')) leanParts.push(Number(part[1]));
+    };
+    diagnostics.subscribe('http.client.request.start', onRequest);
+    try {
+      const first = await leanPartsStore('/leanresume/', PART);
+      const controller = new AbortController();
+      const stopped = await rejection(first.store.upload({
+        key, ...file, ifNoneMatch: true, signal: controller.signal,
+        onProgress: (bytes) => {
+          if (bytes >= 2 * PART) controller.abort();
+        },
+      }));
+      expect(stopped.code).toBe('aborted');
+      expect(await journal.loadMultipartUpload(key)).toBeDefined();
+      const sentBefore = [...leanParts];
+      expect(sentBefore).toContain(1);
+      expect(sentBefore).toContain(2);
+
+      leanParts.length = 0;
+      const second = await leanPartsStore('/leanresume/', PART);
+      const { etag } = await second.store.upload({ key, ...file, ifNoneMatch: true });
+      expect(etag).toBe(multipartEtag(data, PART).replace(/"/g, ''));
+      expect(second.sdkParts()).toBe(0);
+      // Parts 1 and 2 were held by the server: only the others went again.
+      expect(leanParts).not.toContain(1);
+      expect(leanParts).not.toContain(2);
+      expect(leanParts).toContain(5);
+      expect(await journal.loadMultipartUpload(key)).toBeUndefined();
+      expect(await fx.admin.send(new ListMultipartUploadsCommand({ Bucket: fx.bucket, Prefix: key })).then((o) => o.Uploads ?? [])).toEqual([]);
+    } finally {
+      diagnostics.unsubscribe('http.client.request.start', onRequest);
+    }
   });
 
   it.skipIf(sandboxOnly(name, 'needs the fault injector'))('sends a refused part again through the SDK, which gets it through', async () => {
