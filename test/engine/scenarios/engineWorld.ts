@@ -54,8 +54,18 @@ export function md5(content: string | Buffer): string {
   return createHash('md5').update(content).digest('hex');
 }
 
+/** Undefined when the path vanished meanwhile (an engine running beside the walk renames its temp files into place). */
+async function unlessGone<T>(read: Promise<T>): Promise<T | undefined> {
+  try {
+    return await read;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
 async function walk(root: string, dir = root, out: { files: Map<string, string>; folders: Set<string> } = { files: new Map(), folders: new Set() }) {
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
+  for (const entry of (await unlessGone(readdir(dir, { withFileTypes: true }))) ?? []) {
     const abs = join(dir, entry.name);
     const rel = relative(root, abs).split(sep).join('/');
     if (rel === '.stratus') continue;
@@ -63,7 +73,8 @@ async function walk(root: string, dir = root, out: { files: Map<string, string>;
       out.folders.add(rel);
       await walk(root, abs, out);
     } else if (entry.isFile()) {
-      out.files.set(rel, await readFile(abs, 'utf8'));
+      const content = await unlessGone(readFile(abs, 'utf8'));
+      if (content !== undefined) out.files.set(rel, content);
     }
   }
   return out;
