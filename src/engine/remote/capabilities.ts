@@ -90,7 +90,16 @@ export async function probeCapabilities(client: S3Client, bucket: string, prefix
   const send = options.signal === undefined ? {} : { abortSignal: options.signal };
   const evidence: Partial<Record<CapabilityName, string>> = {};
 
+  /**
+   * Set by the first part of the probe that fails: the other parts stop at their next request (not in
+   * the middle of one: an interrupted CreateMultipartUpload could leave an upload nobody knows of).
+   */
+  let stopped: { readonly error: unknown } | undefined;
+  const stopIfFailed = (): void => {
+    if (stopped !== undefined) throw PROBE_STOPPED;
+  };
   async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
+    stopIfFailed();
     try {
       return await run();
     } catch (err) {
@@ -99,6 +108,7 @@ export async function probeCapabilities(client: S3Client, bucket: string, prefix
   }
   /** Runs a request whose failure is part of the answer: returns the error instead of throwing it. */
   async function attempt<T>(run: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+    stopIfFailed();
     try {
       return { ok: true, value: await run() };
     } catch (error) {
@@ -293,9 +303,11 @@ export async function probeCapabilities(client: S3Client, bucket: string, prefix
       return multipartEtag;
     })();
     // Every part settles before the probe goes on (or its scratch keys are cleaned up): the first failure is the answer.
-    const settled = await Promise.allSettled([writes, completes, multipart]);
-    const failed = settled.find((r) => r.status === 'rejected');
-    if (failed !== undefined) throw failed.reason;
+    const parts = [writes, completes, multipart].map((part) => part.catch((error: unknown) => {
+      if (error !== PROBE_STOPPED) stopped ??= { error };
+    }));
+    await Promise.all(parts);
+    if (stopped !== undefined) throw stopped.error;
     const [{ conditionalCreate, conditionalOverwrite, conditionalCopy }, conditionalComplete, multipartEtag] = await Promise.all([writes, completes, multipart]);
 
     // ── listing: max-keys 1 over the three probe objects, then the continuation ──
@@ -363,14 +375,33 @@ export async function probeCapabilities(client: S3Client, bucket: string, prefix
   } finally {
     // Scratch keys go, whatever happened; without the caller's signal, so an abort still cleans up.
     await Promise.all([
-      ...[...uploads].map(([entry, uploadId]) => {
-        const key = entry.slice(0, entry.indexOf('\n'));
-        return client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
-      }),
+      ...[...uploads].map(([entry, uploadId]) => abortScratchUpload(client, bucket, entry.slice(0, entry.indexOf('\n')), uploadId, options.log)),
       ...[...written].map((key) => client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })).catch((err: unknown) => {
         options.log?.warn('could not delete a capability probe object', { key, error: s3ErrorName(err) ?? String(err) });
       })),
     ]);
+  }
+}
+
+/** Thrown by a part of the probe that stops because another part failed (never the probe's answer). */
+const PROBE_STOPPED = new Error('the capability probe stopped: another part of it failed');
+
+/** Attempts (each with the SDK's own retries) to abort a scratch upload: nothing but the 7-day cleanup would find one left open. */
+const ABORT_ATTEMPTS = 3;
+
+async function abortScratchUpload(client: S3Client, bucket: string, key: string, uploadId: string, log: Logger | undefined): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+      return;
+    } catch (err) {
+      if (httpStatus(err) === 404 || s3ErrorName(err) === 'NoSuchUpload') return;
+      if (attempt >= ABORT_ATTEMPTS) {
+        log?.warn('could not abort a capability probe upload', { key, error: s3ErrorName(err) ?? String(err) });
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
   }
 }
 

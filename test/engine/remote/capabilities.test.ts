@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { DeleteObjectCommand, ListObjectsV2Command, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  AWS_CAPABILITIES, capabilitiesCacheKey, parseCapabilities, probeCapabilities, quirksOf, type CapabilitySet,
+  AWS_CAPABILITIES, capabilitiesCacheKey, parseCapabilities, ProbeFailedError, probeCapabilities, quirksOf, type CapabilitySet,
 } from '../../../src/engine/remote/capabilities.js';
 import { SqliteJournal } from '../../../src/engine/journal/SqliteJournal.js';
 import type { RemoteCache } from '../../../src/engine/ports.js';
@@ -90,6 +90,30 @@ describeEachBackend('endpoint capabilities', (getBackend, name) => {
     for (const evidence of Object.values(probe.evidence)) expect(evidence).not.toBe('');
     expect(await keysUnderPrefix()).toEqual([]);
     expect(await fx.openUploads()).toBe(0);
+  });
+
+  it('a part of the probe that fails ends it (no listing, no conditional delete) and leaves no upload open, even when aborting fails at first', async () => {
+    const client = fx.client({ maxAttempts: 1 });
+    const seen = new Map<string, number>();
+    client.middlewareStack.add((next, context) => (args) => {
+      const name = context.commandName ?? '?';
+      seen.set(name, (seen.get(name) ?? 0) + 1);
+      // The conditional copy meets a server error (not a refusal): the probe fails there.
+      if (name === 'CopyObjectCommand') {
+        throw new S3ServiceException({ name: 'InternalError', $fault: 'server', $metadata: { httpStatusCode: 500 }, message: 'broken copy' });
+      }
+      // The first cleanup attempt of every upload fails: the next one must still abort it.
+      if (name === 'AbortMultipartUploadCommand' && (seen.get(name) ?? 0) % 2 === 1) {
+        throw new S3ServiceException({ name: 'SlowDown', $fault: 'server', $metadata: { httpStatusCode: 503 }, message: 'slow down' });
+      }
+      return next(args);
+    }, { step: 'initialize', name: 'brokenCopy' });
+    const err: unknown = await probeCapabilities(client, fx.bucket, fx.prefix, { endpoint: fx.backend.endpoint }).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ProbeFailedError);
+    expect(String(err)).toMatch(/copy/);
+    expect(await fx.openUploads()).toBe(0);
+    // The failure ended the probe: no listing, no conditional delete.
+    expect(seen.get('ListObjectsV2Command') ?? 0).toBe(0);
   });
 
   it('removes scratch objects an earlier probe left behind once they are an hour old, and keeps younger ones', async () => {
