@@ -124,6 +124,13 @@ interface Target {
 
 /** Time allowed without any socket activity before the lean attempt gives up (the SDK path then tries). */
 const IDLE_TIMEOUT_MS = 30_000;
+/**
+ * The body goes out in one write, and Node refreshes a socket's idle timer when a write starts and
+ * when it completes, not while the kernel drains it: an 8 MiB part on a slow uplink would otherwise
+ * look idle after 30 s. The timeout grows by the time the body takes at this rate (16 KiB/s: 8 MiB
+ * ≈ 8.5 min more) before the attempt is given up.
+ */
+const SLOWEST_BYTES_PER_MS = 16;
 
 /**
  * Lean attempts that failed where the SDK then got the same request through, with no lean success
@@ -232,7 +239,7 @@ export class LeanPut {
         res.on('end', () => resolve(status >= 200 && status < 300 ? (etag ?? '').replace(/^"|"$/g, '') : undefined));
         res.on('error', (err) => (signal?.aborted === true ? reject(err) : resolve(undefined)));
       });
-      req.setTimeout(IDLE_TIMEOUT_MS, () => req.destroy(new Error('no answer from the server')));
+      req.setTimeout(IDLE_TIMEOUT_MS + Math.ceil(body.length / SLOWEST_BYTES_PER_MS), () => req.destroy(new Error('no answer from the server')));
       req.on('error', (err) => (signal?.aborted === true ? reject(err) : resolve(undefined)));
       req.end(body);
     });
