@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Env } from '../../src/cli/config.js';
 import { startSandbox, type Sandbox } from '../../sandbox/startSandbox.js';
+import { freePort } from '../engine/auth/authTestKit.js';
 
 export interface CliSandbox {
   readonly sandbox: Sandbox;
@@ -20,7 +21,9 @@ export interface CliSandbox {
 
 export async function startCliSandbox(label: string): Promise<CliSandbox> {
   const scratch = await mkdtemp(join(tmpdir(), `stratus-cli-${label}-`));
-  const sandbox = await startSandbox({ dataDir: join(scratch, 'sandbox') });
+  // A free port for the sign-in callback, not the sandbox's default 53682: test files run in parallel, and
+  // two of them signing in on one fixed port at the same time made one time out (a CI run's main bundle smoke).
+  const sandbox = await startSandbox({ dataDir: join(scratch, 'sandbox'), redirectPort: await freePort() });
   const { info } = sandbox;
   const env: Env = {
     AWS_ACCESS_KEY_ID: info.adminAccessKeyId,

@@ -20,14 +20,15 @@ import { S3RemoteStore } from '../../../src/engine/remote/S3RemoteStore.js';
 import { SyncEngine } from '../../../src/engine/SyncEngine.js';
 import { SyncScheduler, type SchedulerState } from '../../../src/engine/watch/SyncScheduler.js';
 import { startSandbox, type Sandbox } from '../../../sandbox/startSandbox.js';
-import { fetchBrowser } from './authTestKit.js';
+import { fetchBrowser, freePort } from './authTestKit.js';
 
 let scratch: string;
 let sandbox: Sandbox;
 
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'stratus-signed-out-'));
-  sandbox = await startSandbox({ dataDir: join(scratch, 'sandbox'), idTokenTtlSeconds: 2 });
+  // Free sign-in callback ports: another test file signing in on the default one at the same time would collide.
+  sandbox = await startSandbox({ dataDir: join(scratch, 'sandbox'), idTokenTtlSeconds: 2, redirectPort: await freePort() });
 });
 
 afterAll(async () => {
@@ -125,7 +126,7 @@ describe('sign-in lifetimes during sync', () => {
   }, 60_000);
 
   it('keeps a long upload going while ID tokens (2 s) and storage credentials (3 s) expire under it', async () => {
-    const short = await startSandbox({ dataDir: join(scratch, 'short-sandbox'), idTokenTtlSeconds: 2, credentialTtlMs: 3000 });
+    const short = await startSandbox({ dataDir: join(scratch, 'short-sandbox'), idTokenTtlSeconds: 2, credentialTtlMs: 3000, redirectPort: await freePort() });
     try {
       const cognito = short.info.stratusConfig.cognito;
       const user = short.info.users[0];
