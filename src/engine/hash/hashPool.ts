@@ -255,6 +255,8 @@ export class HashPool {
 
   /** The digests of `data` named by `algorithms`, computed in one pass on a worker. */
   async digest(data: Uint8Array, algorithms: readonly HashAlgorithm[]): Promise<Digests> {
+    // Nothing asked (a part whose only hash, its MD5, is already known): no copy, no round trip.
+    if (algorithms.length === 0) return {};
     const shared = isShared(data) ? data : copyToShared(data);
     const reply = await this.request(this.idlest(), (id) => ({ id, op: 'digest', data: shared, algorithms }));
     if (reply === undefined) return digestHere(data, algorithms);

@@ -30,6 +30,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { unquoteEtag } from '../../core/model.js';
 import type { Logger } from '../logger.js';
+import { nextAttemptDelayMs } from '../retryPolicy.js';
 import { httpStatus, isNotImplemented, isPreconditionFailed, s3ErrorName } from './s3Errors.js';
 import { copySource, MIN_PART_SIZE, quoteEtag } from './s3Metadata.js';
 import {
@@ -400,7 +401,8 @@ async function abortScratchUpload(client: S3Client, bucket: string, key: string,
         log?.warn('could not abort a capability probe upload', { key, error: s3ErrorName(err) ?? String(err) });
         return;
       }
-      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      const delay = nextAttemptDelayMs(attempt, Math.random, { baseMs: 100 });
+      await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
 }

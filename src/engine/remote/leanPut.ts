@@ -101,15 +101,13 @@ function toBytes(data: SourceData): Uint8Array | string {
   return data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-/** The SDK's key-segment encoding (encodeURIComponent, plus !'()*), so both paths name the same object. */
+/**
+ * The SDK's key-segment encoding (encodeURIComponent, plus !'()*), so both paths name the same object;
+ * also SigV4's encoding of a query name or value (RFC 3986 unreserved kept), so the sent query is the signed one.
+ */
 function encodeSegment(segment: string): string {
   if (/^[\w.~-]+$/.test(segment)) return segment;
   return encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-/** A query name or value as SigV4 canonicalises it (RFC 3986 unreserved kept), so the signed and the sent query agree. */
-function encodeQuery(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 /** Where requests go: scheme, host, port and the bucket's path, once per client. */
@@ -204,7 +202,7 @@ export class LeanPut {
       if (request.ifNoneMatch === true) headers['if-none-match'] = '*';
       const path = `${target.bucketPath}/${request.key.split('/').map(encodeSegment).join('/')}`;
       const query = request.query ?? {};
-      const search = Object.entries(query).map(([name, value]) => `${encodeQuery(name)}=${encodeQuery(value)}`).join('&');
+      const search = Object.entries(query).map(([name, value]) => `${encodeSegment(name)}=${encodeSegment(value)}`).join('&');
       this.signer ??= new SignatureV4({ credentials: this.client.config.credentials, region: target.region, service: 's3', sha256: Sha256, uriEscapePath: false });
       const offset = this.client.config.systemClockOffset ?? 0;
       const signed = await this.signer.sign(

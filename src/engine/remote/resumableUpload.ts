@@ -386,8 +386,7 @@ async function sendParts(
       const expected = whole === undefined ? scanned?.[n - 1] : undefined;
       if (whole === undefined && expected === undefined) throw new Error(`no scanned MD5 for part ${n}`);
       if (expected !== undefined && have === undefined) {
-        const others = plan.algorithms.filter((a) => a !== 'md5');
-        const digests = others.length === 0 ? {} : await hashes.digest(body, others);
+        const digests = await hashes.digest(body, plan.algorithms.filter((a) => a !== 'md5'));
         await sending.enter(n);
         try {
           if (failure !== undefined) return;

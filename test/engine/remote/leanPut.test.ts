@@ -118,150 +118,140 @@ describeEachBackend('S3RemoteStore.upload through the lean PutObject', (getBacke
     expect(err.code).toBe('aborted');
     expect(await store.head(key)).toBeUndefined();
   });
-});
 
-describeEachBackend('resumable uploads through the lean UploadPart', (getBackend, name) => {
-  const PART = 5 * MiB;
-  let fx: RemoteFixture;
-  let journalDir: string;
-  let journal: SqliteJournal;
-  const agents = { httpAgent: new HttpAgent({ keepAlive: true }), httpsAgent: new HttpsAgent({ keepAlive: true }) };
+  // The parts of a resumable upload take the same path, on the same fixture and agents.
+  describe('resumable uploads through the lean UploadPart', () => {
+    const PART = 5 * MiB;
+    let journalDir: string;
+    let journal: SqliteJournal;
 
-  beforeAll(async () => {
-    fx = await startRemoteFixture(getBackend());
-  });
-  afterAll(async () => {
-    fx.backend.faults?.clear();
-    agents.httpAgent.destroy();
-    agents.httpsAgent.destroy();
-    await fx.dispose();
-  });
-  beforeEach(async () => {
-    journalDir = await mkdtemp(join(tmpdir(), 'stratus-leanparts-'));
-    journal = await SqliteJournal.open(join(journalDir, 'journal.db'));
-  });
-  afterEach(async () => {
-    forgetPartMd5s();
-    await journal.close();
-    await rm(journalDir, { recursive: true, force: true });
-  });
+    beforeEach(async () => {
+      journalDir = await mkdtemp(join(tmpdir(), 'stratus-leanparts-'));
+      journal = await SqliteJournal.open(join(journalDir, 'journal.db'));
+    });
+    afterEach(async () => {
+      forgetPartMd5s();
+      await journal.close();
+      await rm(journalDir, { recursive: true, force: true });
+    });
 
-  /** A prepared store on `agents` (resumable from 5 MiB), and how many UploadParts of `keyPart` keys went through the SDK. */
-  async function leanPartsStore(keyPart: string, partSize = PART, onSdkPart: () => void = () => undefined): Promise<{ store: ReturnType<RemoteFixture['storeOn']>; client: S3Client; sdkParts: () => number }> {
-    const client = fx.client({ requestHandler: agents });
-    let parts = 0;
-    client.middlewareStack.add((next, context) => (args) => {
-      // Only this test's keys: prepare's capability probe sends parts of its own through the SDK.
-      if (context.commandName === 'UploadPartCommand' && ((args.input as { Key?: string }).Key ?? '').includes(keyPart)) {
-        parts += 1;
-        onSdkPart();
-      }
-      return next(args);
-    }, { step: 'initialize', name: 'countParts' });
-    const store = fx.storeOn(client, { directAgents: agents, multipartThreshold: PART, resumableThreshold: PART, partSize, queueSize: 2 });
-    await store.prepare({ get: (k) => journal.getMeta(k), set: (k, v) => journal.setMeta(k, v), uploads: journal });
-    return { store, client, sdkParts: () => parts };
-  }
-
-  it('sends every part without the SDK; the object is the AWS multipart form with the MD5 metadata', async () => {
-    const { store, sdkParts } = await leanPartsStore('/leanparts/');
-    const data = pseudoRandomBytes(2 * PART + 4321, 31);
-    const file = await fx.writeLocal('parts.bin', data);
-    const key = `${fx.prefix}leanparts/a file+with %odd name.bin`;
-    const progress: number[] = [];
-    const { etag } = await store.upload({ key, ...file, ifNoneMatch: true, onProgress: (n) => progress.push(n) });
-    expect(sdkParts()).toBe(0);
-    expect(etag).toBe(multipartEtag(data, PART).replace(/"/g, ''));
-    expect(progress.at(-1)).toBe(data.length);
-    expect((await store.head(key))?.md5).toBe(md5(data));
-    const got = await fx.admin.send(new GetObjectCommand({ Bucket: fx.bucket, Key: key }));
-    expect(Buffer.from(await got.Body?.transformToByteArray() ?? []).equals(data)).toBe(true);
-    expect(await journal.loadMultipartUpload(key)).toBeUndefined();
-  });
-
-  it('with the scan\'s part MD5s: a part changed after the scan is refused (BadDigest, also through the SDK) and nothing completes', async () => {
-    const part = DEFAULT_PART_SIZE;
-    const { store, sdkParts } = await leanPartsStore('/leanscan/', part);
-    const data = pseudoRandomBytes(2 * part + 3, 32);
-    const file = await fx.writeLocal('scanned-lean.bin', data);
-    expect(await md5FileWithParts(file.filePath, file.size)).toBe(file.md5);
-    const { etag } = await store.upload({ key: `${fx.prefix}leanscan/ok.bin`, ...file });
-    expect(etag).toBe(multipartEtag(data, part).replace(/"/g, ''));
-    expect(sdkParts()).toBe(0);
-
-    // One byte of part 2 changes in place, same size and mtime: the scan's MD5 of part 2 is stale.
-    const handle = await open(file.filePath, 'r+');
-    await handle.write(Buffer.from([(data[part + 7] ?? 0) ^ 0xff]), 0, 1, part + 7);
-    await handle.close();
-    await utimes(file.filePath, new Date(), new Date(file.mtimeMs));
-    const changedKey = `${fx.prefix}leanscan/changed.bin`;
-    const err = await rejection(store.upload({ key: changedKey, ...file }));
-    expect(err.code).toBe('file-changed-during-upload');
-    // The lean attempt's BadDigest sends the part again through the SDK, which gets BadDigest too.
-    expect(sdkParts()).toBeGreaterThanOrEqual(1);
-    expect(await store.head(changedKey)).toBeUndefined();
-    expect(await fx.admin.send(new ListMultipartUploadsCommand({ Bucket: fx.bucket, Prefix: changedKey })).then((o) => o.Uploads ?? [])).toEqual([]);
-  });
-
-  it('an interrupted upload resumes through the lean path with only the parts the server does not hold', async () => {
-    const data = pseudoRandomBytes(4 * PART + 17, 34);
-    const key = `${fx.prefix}leanresume/big.bin`;
-    const file = await fx.writeLocal('lean-resume.bin', data);
-    // Parts the lean path sends, seen on node:http's diagnostics channel (the SDK's own sends are counted separately).
-    const leanParts: number[] = [];
-    const onRequest = (message: unknown): void => {
-      const { request } = message as { request: { path: string } };
-      const part = /[?&]partNumber=(\d+)/.exec(request.path);
-      if (part !== null && request.path.includes('leanresume')) leanParts.push(Number(part[1]));
-    };
-    diagnostics.subscribe('http.client.request.start', onRequest);
-    try {
-      const first = await leanPartsStore('/leanresume/', PART);
-      const controller = new AbortController();
-      const stopped = await rejection(first.store.upload({
-        key, ...file, ifNoneMatch: true, signal: controller.signal,
-        onProgress: (bytes) => {
-          if (bytes >= 2 * PART) controller.abort();
-        },
-      }));
-      expect(stopped.code).toBe('aborted');
-      expect(await journal.loadMultipartUpload(key)).toBeDefined();
-      const sentBefore = [...leanParts];
-      expect(sentBefore).toContain(1);
-      expect(sentBefore).toContain(2);
-
-      leanParts.length = 0;
-      const second = await leanPartsStore('/leanresume/', PART);
-      const { etag } = await second.store.upload({ key, ...file, ifNoneMatch: true });
-      expect(etag).toBe(multipartEtag(data, PART).replace(/"/g, ''));
-      expect(second.sdkParts()).toBe(0);
-      // Parts 1 and 2 were held by the server: only the others went again.
-      expect(leanParts).not.toContain(1);
-      expect(leanParts).not.toContain(2);
-      expect(leanParts).toContain(5);
-      expect(await journal.loadMultipartUpload(key)).toBeUndefined();
-      expect(await fx.admin.send(new ListMultipartUploadsCommand({ Bucket: fx.bucket, Prefix: key })).then((o) => o.Uploads ?? [])).toEqual([]);
-    } finally {
-      diagnostics.unsubscribe('http.client.request.start', onRequest);
+    /** A prepared store on `agents` (resumable from 5 MiB), and how many UploadParts of `keyPart` keys went through the SDK. */
+    async function leanPartsStore(keyPart: string, partSize = PART, onSdkPart: () => void = () => undefined): Promise<{ store: ReturnType<RemoteFixture['storeOn']>; client: S3Client; sdkParts: () => number }> {
+      const client = fx.client({ requestHandler: agents });
+      let parts = 0;
+      client.middlewareStack.add((next, context) => (args) => {
+        // Only this test's keys: prepare's capability probe sends parts of its own through the SDK.
+        if (context.commandName === 'UploadPartCommand' && ((args.input as { Key?: string }).Key ?? '').includes(keyPart)) {
+          parts += 1;
+          onSdkPart();
+        }
+        return next(args);
+      }, { step: 'initialize', name: 'countParts' });
+      const store = fx.storeOn(client, { directAgents: agents, multipartThreshold: PART, resumableThreshold: PART, partSize, queueSize: 2 });
+      await store.prepare({ get: (k) => journal.getMeta(k), set: (k, v) => journal.setMeta(k, v), uploads: journal });
+      return { store, client, sdkParts: () => parts };
     }
-  });
 
-  it.skipIf(sandboxOnly(name, 'needs the fault injector'))('sends a refused part again through the SDK, which gets it through', async () => {
-    // Parts meet a 503 on the lean path; the server is healthy again when the SDK sends the part.
-    const { store, client, sdkParts } = await leanPartsStore('/leanflaky/', PART, () => fx.backend.faults?.clear());
-    client.middlewareStack.add((next, context) => async (args) => {
-      const out = await next(args);
-      if (context.commandName === 'CreateMultipartUploadCommand') {
-        fx.backend.faults?.set({ errorRate: 1, errorStatus: 503, onlyKeysMatching: 'leanflaky/' });
+    it('sends every part without the SDK; the object is the AWS multipart form with the MD5 metadata', async () => {
+      const { store, sdkParts } = await leanPartsStore('/leanparts/');
+      const data = pseudoRandomBytes(2 * PART + 4321, 31);
+      const file = await fx.writeLocal('parts.bin', data);
+      const key = `${fx.prefix}leanparts/a file+with %odd name.bin`;
+      const progress: number[] = [];
+      const { etag } = await store.upload({ key, ...file, ifNoneMatch: true, onProgress: (n) => progress.push(n) });
+      expect(sdkParts()).toBe(0);
+      expect(etag).toBe(multipartEtag(data, PART).replace(/"/g, ''));
+      expect(progress.at(-1)).toBe(data.length);
+      expect((await store.head(key))?.md5).toBe(md5(data));
+      const got = await fx.admin.send(new GetObjectCommand({ Bucket: fx.bucket, Key: key }));
+      expect(Buffer.from(await got.Body?.transformToByteArray() ?? []).equals(data)).toBe(true);
+      expect(await journal.loadMultipartUpload(key)).toBeUndefined();
+    });
+
+    it('with the scan\'s part MD5s: a part changed after the scan is refused (BadDigest, also through the SDK) and nothing completes', async () => {
+      const part = DEFAULT_PART_SIZE;
+      const { store, sdkParts } = await leanPartsStore('/leanscan/', part);
+      const data = pseudoRandomBytes(2 * part + 3, 32);
+      const file = await fx.writeLocal('scanned-lean.bin', data);
+      expect(await md5FileWithParts(file.filePath, file.size)).toBe(file.md5);
+      const { etag } = await store.upload({ key: `${fx.prefix}leanscan/ok.bin`, ...file });
+      expect(etag).toBe(multipartEtag(data, part).replace(/"/g, ''));
+      expect(sdkParts()).toBe(0);
+
+      // One byte of part 2 changes in place, same size and mtime: the scan's MD5 of part 2 is stale.
+      const handle = await open(file.filePath, 'r+');
+      await handle.write(Buffer.from([(data[part + 7] ?? 0) ^ 0xff]), 0, 1, part + 7);
+      await handle.close();
+      await utimes(file.filePath, new Date(), new Date(file.mtimeMs));
+      const changedKey = `${fx.prefix}leanscan/changed.bin`;
+      const err = await rejection(store.upload({ key: changedKey, ...file }));
+      expect(err.code).toBe('file-changed-during-upload');
+      // The lean attempt's BadDigest sends the part again through the SDK, which gets BadDigest too.
+      expect(sdkParts()).toBeGreaterThanOrEqual(1);
+      expect(await store.head(changedKey)).toBeUndefined();
+      expect(await fx.admin.send(new ListMultipartUploadsCommand({ Bucket: fx.bucket, Prefix: changedKey })).then((o) => o.Uploads ?? [])).toEqual([]);
+    });
+
+    it('an interrupted upload resumes through the lean path with only the parts the server does not hold', async () => {
+      const data = pseudoRandomBytes(4 * PART + 17, 34);
+      const key = `${fx.prefix}leanresume/big.bin`;
+      const file = await fx.writeLocal('lean-resume.bin', data);
+      // Parts the lean path sends, seen on node:http's diagnostics channel (the SDK's own sends are counted separately).
+      const leanParts: number[] = [];
+      const onRequest = (message: unknown): void => {
+        const { request } = message as { request: { path: string } };
+        const part = /[?&]partNumber=(\d+)/.exec(request.path);
+        if (part !== null && request.path.includes('leanresume')) leanParts.push(Number(part[1]));
+      };
+      diagnostics.subscribe('http.client.request.start', onRequest);
+      try {
+        const first = await leanPartsStore('/leanresume/', PART);
+        const controller = new AbortController();
+        const stopped = await rejection(first.store.upload({
+          key, ...file, ifNoneMatch: true, signal: controller.signal,
+          onProgress: (bytes) => {
+            if (bytes >= 2 * PART) controller.abort();
+          },
+        }));
+        expect(stopped.code).toBe('aborted');
+        expect(await journal.loadMultipartUpload(key)).toBeDefined();
+        const sentBefore = [...leanParts];
+        expect(sentBefore).toContain(1);
+        expect(sentBefore).toContain(2);
+
+        leanParts.length = 0;
+        const second = await leanPartsStore('/leanresume/', PART);
+        const { etag } = await second.store.upload({ key, ...file, ifNoneMatch: true });
+        expect(etag).toBe(multipartEtag(data, PART).replace(/"/g, ''));
+        expect(second.sdkParts()).toBe(0);
+        // Parts 1 and 2 were held by the server: only the others went again.
+        expect(leanParts).not.toContain(1);
+        expect(leanParts).not.toContain(2);
+        expect(leanParts).toContain(5);
+        expect(await journal.loadMultipartUpload(key)).toBeUndefined();
+        expect(await fx.admin.send(new ListMultipartUploadsCommand({ Bucket: fx.bucket, Prefix: key })).then((o) => o.Uploads ?? [])).toEqual([]);
+      } finally {
+        diagnostics.unsubscribe('http.client.request.start', onRequest);
       }
-      return out;
-    }, { step: 'initialize', name: 'faultAfterCreate' });
-    const data = pseudoRandomBytes(PART + 99, 33);
-    const key = `${fx.prefix}leanflaky/parts.bin`;
-    const { etag } = await store.upload({ key, ...(await fx.writeLocal('flaky-parts.bin', data)), ifNoneMatch: true });
-    expect(etag).toBe(multipartEtag(data, PART).replace(/"/g, ''));
-    expect(sdkParts()).toBeGreaterThanOrEqual(1);
-    expect((await store.head(key))?.md5).toBe(md5(data));
+    });
+
+    it.skipIf(sandboxOnly(name, 'needs the fault injector'))('sends a refused part again through the SDK, which gets it through', async () => {
+      // Parts meet a 503 on the lean path; the server is healthy again when the SDK sends the part.
+      const { store, client, sdkParts } = await leanPartsStore('/leanflaky/', PART, () => fx.backend.faults?.clear());
+      client.middlewareStack.add((next, context) => async (args) => {
+        const out = await next(args);
+        if (context.commandName === 'CreateMultipartUploadCommand') {
+          fx.backend.faults?.set({ errorRate: 1, errorStatus: 503, onlyKeysMatching: 'leanflaky/' });
+        }
+        return out;
+      }, { step: 'initialize', name: 'faultAfterCreate' });
+      const data = pseudoRandomBytes(PART + 99, 33);
+      const key = `${fx.prefix}leanflaky/parts.bin`;
+      const { etag } = await store.upload({ key, ...(await fx.writeLocal('flaky-parts.bin', data)), ifNoneMatch: true });
+      expect(etag).toBe(multipartEtag(data, PART).replace(/"/g, ''));
+      expect(sdkParts()).toBeGreaterThanOrEqual(1);
+      expect((await store.head(key))?.md5).toBe(md5(data));
+    });
   });
 });
 
