@@ -384,7 +384,7 @@ export class Propagator {
     await this.ensureSpace(path, dir, size);
     const temp = join(dir, `${ENGINE_TEMP_PREFIX}${randomUUID()}`);
     try {
-      const info = await this.o.remote.download({ key, ifMatch: etag, toFile: temp, ...(this.o.signal === undefined ? {} : { signal: this.o.signal }) });
+      const info = await this.o.remote.download({ key, ifMatch: etag, toFile: temp, size, ...(this.o.signal === undefined ? {} : { signal: this.o.signal }) });
       await this.assertReplaceable(path, dest);
       if (info.mtimeMs !== undefined && Number.isFinite(info.mtimeMs) && info.mtimeMs > 0) {
         const seconds = info.mtimeMs / 1000;

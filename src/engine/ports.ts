@@ -48,6 +48,8 @@ export interface DownloadRequest {
   readonly toFile: string;
   readonly signal?: AbortSignal;
   readonly onProgress?: (bytesReceived: number) => void;
+  /** The object's size as listed, if known: a hint for how to fetch it (the answer's length is what counts). */
+  readonly size?: number;
 }
 
 /** Small persistent strings a RemoteStore may keep what it learnt about its server in (the journal's meta table). */

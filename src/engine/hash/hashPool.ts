@@ -372,13 +372,16 @@ export class SharedBufferPool {
 
   /** A free buffer, waiting for one to be given back when all `count` are out. */
   take(): Promise<Buffer> {
+    const buffer = this.tryTake();
+    return buffer !== undefined ? Promise.resolve(buffer) : new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** A free buffer now, or undefined while all `count` are out. */
+  tryTake(): Buffer | undefined {
     const buffer = this.free.pop();
-    if (buffer !== undefined) return Promise.resolve(buffer);
-    if (this.created < this.count) {
-      this.created += 1;
-      return Promise.resolve(this.shared ? sharedBuffer(this.bufferSize) : Buffer.allocUnsafe(this.bufferSize));
-    }
-    return new Promise((resolve) => this.waiting.push(resolve));
+    if (buffer !== undefined || this.created >= this.count) return buffer;
+    this.created += 1;
+    return this.shared ? sharedBuffer(this.bufferSize) : Buffer.allocUnsafe(this.bufferSize);
   }
 
   give(buffer: Buffer): void {

@@ -26,7 +26,7 @@ import { open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import {
   CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand,
-  type GetObjectCommandOutput, type ListObjectsV2CommandInput, type ListObjectsV2CommandOutput, type S3Client,
+  type ListObjectsV2CommandInput, type ListObjectsV2CommandOutput, type S3Client,
 } from '@aws-sdk/client-s3';
 import type { DeserializeMiddleware } from '@smithy/types';
 import { unquoteEtag } from '../../core/model.js';
@@ -38,7 +38,8 @@ import type {
 import type { CapabilitySet, EndpointCapabilities } from './capabilities.js';
 import { CapabilityState, remoteChangedError } from './CapabilityState.js';
 import { hostLabelOf, serverIdOf } from './endpointNames.js';
-import { FileContentChangedError, receiveToFile } from './fileStreams.js';
+import { FileContentChangedError, receiveToFile, type ReceiveResult } from './fileStreams.js';
+import { LeanGet } from './leanGet.js';
 import { splitListContents, type ListedContent } from './listContents.js';
 import {
   isNotFound, isNotImplemented, isPreconditionFailed, toStratusError, type RemoteOperation,
@@ -49,10 +50,15 @@ import { cleanStaleUploads, putResumable } from './resumableUpload.js';
 import { WriteGuard } from './WriteGuard.js';
 import { choosePartSize, copySource, decodeListedKey, MAX_SINGLE_PUT, MIN_PART_SIZE, quoteEtag, readMetadata } from './s3Metadata.js';
 import {
-  changedSince, checkDownload, fileChangedError, putMultipart, putSingle, statForUpload, type SentConditions, type UploadTarget,
+  changedSince, checkDownload, type DownloadAnswer, fileChangedError, putMultipart, putSingle, statForUpload, type SentConditions, type UploadTarget,
 } from './s3Transfers.js';
 
 const MiB = 1024 * 1024;
+/**
+ * Objects listed at least this large are fetched with the lean GET where it applies (a connection
+ * of their own: below this, reusing the SDK's pooled connections costs less than the receive saves).
+ */
+const LEAN_GET_MIN_BYTES = 8 * MiB;
 const EMPTY_MD5_BASE64 = '1B2M2Y8AsgTpgAmY7PhCfg==';
 
 export interface S3RemoteStoreOptions {
@@ -159,6 +165,7 @@ export class S3RemoteStore implements RemoteStore {
   private uploads: MultipartJournal | undefined;
   private readonly upLimit = new RateLimiter();
   private readonly downLimit = new RateLimiter();
+  private readonly leanGet: LeanGet | undefined;
 
   constructor(options: S3RemoteStoreOptions) {
     if (options.prefix !== '' && !options.prefix.endsWith('/')) throw new RangeError('prefix must end with "/"');
@@ -168,11 +175,13 @@ export class S3RemoteStore implements RemoteStore {
     this.multipartThreshold = Math.min(options.multipartThreshold ?? 16 * MiB, MAX_SINGLE_PUT);
     const partSize = options.partSize ?? 8 * MiB;
     if (partSize < MIN_PART_SIZE) throw new RangeError('partSize must be at least 5 MiB (S3\'s minimum part size)');
+    const lean = options.directAgents === undefined ? undefined : new LeanPut(this.client, this.bucket, options.directAgents);
     this.transfers = {
       client: this.client, bucket: this.bucket, partSize, queueSize: Math.max(1, options.queueSize ?? 4),
       pace: (bytes, signal) => this.upLimit.take(bytes, signal),
-      ...(options.directAgents === undefined ? {} : { lean: new LeanPut(this.client, this.bucket, options.directAgents) }),
+      ...(lean === undefined ? {} : { lean }),
     };
+    this.leanGet = lean === undefined || options.directAgents === undefined ? undefined : new LeanGet(lean, options.directAgents.httpAgent);
     this.resumableThreshold = Math.max(options.resumableThreshold ?? 64 * MiB, this.multipartThreshold);
     this.staleUploadAgeMs = options.staleUploadAgeMs ?? 7 * 24 * 3600_000;
     this.staleUploadCheckMs = options.staleUploadCheckMs ?? 24 * 3600_000;
@@ -351,34 +360,19 @@ export class S3RemoteStore implements RemoteStore {
 
   async download(request: DownloadRequest): Promise<RemoteObjectInfo> {
     this.assertOwnKey(request.key);
-    let out: GetObjectCommandOutput;
-    try {
-      out = await this.client.send(new GetObjectCommand({
-        Bucket: this.bucket,
-        Key: request.key,
-        ...(request.ifMatch === undefined ? {} : { IfMatch: quoteEtag(request.ifMatch) }),
-      }), sendOptions(request.signal));
-    } catch (err) {
-      throw await this.fail(err, 'download', request.key);
-    }
-    const body = out.Body;
-    if (!(body instanceof Readable)) {
-      throw new StratusError('remote-error', `The storage server sent no readable body for "${request.key}".`, { severity: 'item' });
-    }
     let file: FileHandle | undefined;
     let created = false;
+    let body: Readable | undefined;
     try {
       // 'wx': never write through an existing file (or a symlink planted under the temp name).
       file = await open(request.toFile, 'wx', 0o600);
       created = true;
-      const received = await receiveToFile(body, file, {
-        ...(request.signal === undefined ? {} : { signal: request.signal }),
-        ...(request.onProgress === undefined ? {} : { onBytes: request.onProgress }),
-        pace: (bytes, signal) => this.downLimit.take(bytes, signal),
-        ...(out.ContentLength === undefined ? {} : { expectedBytes: out.ContentLength }),
+      const fetched = await this.fetchTo(request, file, (b) => {
+        body = b;
       });
       await file.close();
       file = undefined;
+      const { out, received } = fetched;
       checkDownload(request.key, out, received, this.log);
       const meta = readMetadata(out.Metadata);
       return {
@@ -389,7 +383,7 @@ export class S3RemoteStore implements RemoteStore {
         ...(meta.mtimeMs === undefined ? {} : { mtimeMs: meta.mtimeMs }),
       };
     } catch (err) {
-      body.destroy();
+      body?.destroy();
       await file?.close().catch(() => undefined);
       // Only a file this call created is removed: an existing one under the temp name is not ours.
       if (created) await rm(request.toFile, { force: true }).catch(() => undefined);
@@ -406,6 +400,47 @@ export class S3RemoteStore implements RemoteStore {
       }
       throw await this.fail(err, 'download', request.key);
     }
+  }
+
+  /**
+   * GetObject into `file`: a large object on a plain-http path-style endpoint through the lean
+   * GET (leanGet.ts), anything else — and whatever that path does not carry — through the SDK.
+   * `onBody` is given the SDK's body stream so the caller can destroy it on failure.
+   */
+  private async fetchTo(
+    request: DownloadRequest, file: FileHandle, onBody: (body: Readable) => void,
+  ): Promise<{ readonly out: DownloadAnswer; readonly received: ReceiveResult }> {
+    const ifMatch = request.ifMatch === undefined ? undefined : quoteEtag(request.ifMatch);
+    const leanGet = this.leanGet;
+    const lean = leanGet !== undefined && (request.size ?? 0) >= LEAN_GET_MIN_BYTES
+      ? await leanGet.download({
+        key: request.key,
+        ...(ifMatch === undefined ? {} : { ifMatch }),
+        ...(request.signal === undefined ? {} : { signal: request.signal }),
+        ...(request.onProgress === undefined ? {} : { onBytes: request.onProgress }),
+        paced: () => this.downLimit.bytesPerSecond !== undefined,
+        pace: (bytes, signal) => this.downLimit.take(bytes, signal),
+      }, file)
+      : undefined;
+    if (lean !== undefined && lean !== 'fallback') return lean;
+    const out = await this.client.send(new GetObjectCommand({
+      Bucket: this.bucket,
+      Key: request.key,
+      ...(ifMatch === undefined ? {} : { IfMatch: ifMatch }),
+    }), sendOptions(request.signal));
+    const body = out.Body;
+    if (!(body instanceof Readable)) {
+      throw new StratusError('remote-error', `The storage server sent no readable body for "${request.key}".`, { severity: 'item' });
+    }
+    onBody(body);
+    if (lean === 'fallback') leanGet?.fallbackWorked();
+    const received = await receiveToFile(body, file, {
+      ...(request.signal === undefined ? {} : { signal: request.signal }),
+      ...(request.onProgress === undefined ? {} : { onBytes: request.onProgress }),
+      pace: (bytes, signal) => this.downLimit.take(bytes, signal),
+      ...(out.ContentLength === undefined ? {} : { expectedBytes: out.ContentLength }),
+    });
+    return { out, received };
   }
 
   async copy(fromKey: string, toKey: string, conditions: WriteConditions & { readonly sourceEtag?: string } = {}): Promise<{ readonly etag: string }> {

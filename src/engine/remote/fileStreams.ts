@@ -8,15 +8,15 @@
  *    announced, hashes them, and fails at the end (before the stream ends) if
  *    the file held other bytes than the engine's MD5 — so the upload fails
  *    before CompleteMultipartUpload is ever sent.
- *  - receiveToFile: writes a response body into a new file (O_EXCL, 0600),
- *    counting and hashing it (on a hash worker) as it goes, and fsyncs before
- *    resolving.
+ *  - DownloadSink / receiveToFile: write a response body into a new file
+ *    (O_EXCL, 0600), counting and hashing it (on a hash worker) as it goes,
+ *    and fsync before resolving.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { pipeline as pipelineCallback, Readable, Transform, type TransformCallback } from 'node:stream';
-import { hashPool, inlineMd5Stream, SharedBufferPool } from '../hash/hashPool.js';
+import { hashPool, inlineMd5Stream, SharedBufferPool, type HashStream } from '../hash/hashPool.js';
 import { fastCallsEnabled, timedSync } from '../local/fastFs.js';
 
 /** Thrown by verifiedFileStream when the file no longer matches what the engine hashed. */
@@ -138,17 +138,162 @@ async function writeAllAt(file: FileHandle, data: Buffer, position: number): Pro
 }
 
 /**
- * Streams `body` into the already-open `file` and fsyncs it. Does not close
- * or remove the file: the caller owns it (and removes it on failure).
+ * DownloadSink: where a download's bytes go — 1 MiB shared batches, each full
+ * batch written at its offset and hashed on a hash worker (hashPool.ts) at the
+ * same time, while the next batch fills (at most 8 batches out). The MD5 stream
+ * gets the batches in order, so the digest is the MD5 of the bytes in body
+ * order, without the main thread's MD5 (issue 4, scenario (b) down, 512 MiB:
+ * the main thread's MD5 and the socket competed for one core). A body announced
+ * below 1 MiB is hashed on the main thread, in one small ordinary buffer.
  *
- * Chunks are copied into shared 1 MiB batches; each full batch is written at
- * its offset and hashed on a hash worker (hashPool.ts) at the same time, while
- * the next batch is received (at most 8 batches out). The MD5 stream gets the
- * batches in order, so the digest is the MD5 of the bytes in body order: the
- * same value as before, without the main thread's MD5 (issue 4, scenario (b)
- * down, 512 MiB: the main thread's MD5 and the socket competed for one core).
- * A body announced (`expectedBytes`) below 1 MiB is hashed on the main thread,
- * in one small ordinary buffer.
+ * Bytes come in two ways: `copyIn` (a chunk a stream gave) or `space` +
+ * `commit` (a socket reads straight into the batch: leanGet.ts).
+ */
+export class DownloadSink {
+  private readonly hash: HashStream;
+  private readonly batches: SharedBufferPool;
+  private readonly out = new Set<Promise<void>>();
+  private failure: { readonly error: unknown } | undefined;
+  /** The batch being filled, and how much of it is. */
+  private batch: Buffer | undefined;
+  private filled = 0;
+  /** File offset of the batch being filled. */
+  private batchAt = 0;
+  private flushedTo = 0;
+  private flushing: Promise<void> | undefined;
+  private received = 0;
+
+  /** @param batchCount batches out at most (default 8): bounds the memory held, and how far the disk and hash may lag. */
+  constructor(private readonly file: FileHandle, expectedBytes?: number, batchCount = MAX_BATCHES) {
+    const small = expectedBytes !== undefined && expectedBytes < WORKER_HASH_MIN_BYTES;
+    this.hash = small ? inlineMd5Stream() : hashPool().md5Stream();
+    this.batches = small
+      ? new SharedBufferPool(Math.max(MIN_BATCH_BYTES, expectedBytes ?? 0), batchCount, false)
+      : new SharedBufferPool(WRITE_BATCH_BYTES, batchCount);
+  }
+
+  /** Bytes taken so far. */
+  get bytes(): number {
+    return this.received;
+  }
+
+  /** Throws what a background write, flush or hash failed with, if any did. */
+  throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure.error;
+  }
+
+  /**
+   * The free part of the batch being filled (a free batch is taken if none is);
+   * undefined while every batch is out — `ready()` then waits for one. Bytes put
+   * there count once `commit` is called; the region must not be written after.
+   */
+  space(): Buffer | undefined {
+    this.batch ??= this.batches.tryTake();
+    return this.batch?.subarray(this.filled);
+  }
+
+  /** Resolves once `space()` has room. */
+  async ready(): Promise<void> {
+    this.batch ??= await this.batches.take();
+  }
+
+  /** `n` bytes were put at the start of the last `space()`. */
+  commit(n: number): void {
+    const batch = this.batch;
+    if (batch === undefined || n > batch.length - this.filled) throw new RangeError('commit beyond the space given');
+    this.filled += n;
+    this.received += n;
+    if (this.filled === batch.length) this.dispatch();
+  }
+
+  /** Copies `chunk` in, waiting (the caller reads no more meanwhile) while every batch is out. */
+  async copyIn(chunk: Buffer): Promise<void> {
+    let from = 0;
+    while (from < chunk.length) {
+      let space = this.space();
+      if (space === undefined) {
+        await this.ready();
+        space = this.space() as Buffer;
+      }
+      const n = Math.min(chunk.length - from, space.length);
+      chunk.copy(space, 0, from, from + n);
+      from += n;
+      this.commit(n);
+    }
+  }
+
+  /** Writes and hashes the rest, waits for every write, fsyncs: the MD5 and count of all bytes taken. */
+  async finish(): Promise<ReceiveResult> {
+    if (this.failure === undefined) this.dispatch();
+    await this.settle();
+    if (this.failure !== undefined) {
+      this.hash.drop();
+      throw this.failure.error;
+    }
+    const md5 = (await this.hash.digest()).toString('hex');
+    // The caller renames the file into place next: its bytes must be on disk first (SCENARIOS 32/33).
+    await this.file.sync();
+    return { bytes: this.received, md5 };
+  }
+
+  /** Drops the hash and waits for the writes already started (the caller then closes and removes the file). */
+  async abandon(): Promise<void> {
+    this.hash.drop();
+    await this.settle();
+  }
+
+  private async settle(): Promise<void> {
+    if (this.batch !== undefined) this.batches.give(this.batch);
+    this.batch = undefined;
+    this.filled = 0;
+    // The caller closes (and may remove) the file next: no write may still be running then.
+    await Promise.all(this.out);
+    await this.flushing;
+  }
+
+  private dispatch(): void {
+    const full = this.batch;
+    if (full === undefined || this.filled === 0) return;
+    const data = full.subarray(0, this.filled);
+    // Both read the batch; it is reused only once both are done with it.
+    const job: Promise<void> = Promise.all([writeAllAt(this.file, data, this.batchAt), this.hash.update(data)]).then(
+      () => undefined,
+      (error: unknown) => {
+        this.failure ??= { error };
+      },
+    ).finally(() => {
+      this.out.delete(job);
+      this.batches.give(full);
+    });
+    this.out.add(job);
+    this.batchAt += this.filled;
+    this.batch = undefined;
+    this.filled = 0;
+    this.flushBehind();
+  }
+
+  /**
+   * Large bodies are flushed to disk in the background as they arrive (fdatasync every
+   * FLUSH_EVERY_BYTES, one at a time), so the fsync the rename needs at the end has only the tail left.
+   */
+  private flushBehind(): void {
+    if (this.flushing !== undefined || this.batchAt - this.flushedTo < FLUSH_EVERY_BYTES) return;
+    this.flushedTo = this.batchAt;
+    this.flushing = this.file.datasync().then(
+      () => undefined,
+      (error: unknown) => {
+        this.failure ??= { error };
+      },
+    ).finally(() => {
+      this.flushing = undefined;
+    });
+  }
+}
+
+/**
+ * Streams `body` into the already-open `file` (through a DownloadSink) and
+ * fsyncs it. Does not close or remove the file: the caller owns it (and
+ * removes it on failure).
  */
 export async function receiveToFile(
   body: Readable,
@@ -162,56 +307,7 @@ export async function receiveToFile(
     readonly expectedBytes?: number;
   },
 ): Promise<ReceiveResult> {
-  const expected = options.expectedBytes;
-  const small = expected !== undefined && expected < WORKER_HASH_MIN_BYTES;
-  const hash = small ? inlineMd5Stream() : hashPool().md5Stream();
-  const batches = small
-    ? new SharedBufferPool(Math.max(MIN_BATCH_BYTES, expected), MAX_BATCHES, false)
-    : new SharedBufferPool(WRITE_BATCH_BYTES, MAX_BATCHES);
-  const out = new Set<Promise<void>>();
-  let failure: { readonly error: unknown } | undefined;
-  let bytes = 0;
-  /** The batch being filled, and how much of it is. */
-  let batch: Buffer | undefined;
-  let filled = 0;
-  /** File offset of the batch being filled. */
-  let batchAt = 0;
-  // Large bodies are flushed to disk in the background as they arrive (fdatasync every FLUSH_EVERY_BYTES,
-  // one at a time), so the fsync the rename needs at the end has only the tail left to write.
-  let flushedTo = 0;
-  let flushing: Promise<void> | undefined;
-  const flushBehind = (): void => {
-    if (flushing !== undefined || batchAt - flushedTo < FLUSH_EVERY_BYTES) return;
-    flushedTo = batchAt;
-    flushing = file.datasync().then(
-      () => undefined,
-      (error: unknown) => {
-        failure ??= { error };
-      },
-    ).finally(() => {
-      flushing = undefined;
-    });
-  };
-  const dispatch = (): void => {
-    const full = batch;
-    if (full === undefined || filled === 0) return;
-    const data = full.subarray(0, filled);
-    // Both read the batch; it is reused only once both are done with it.
-    const job: Promise<void> = Promise.all([writeAllAt(file, data, batchAt), hash.update(data)]).then(
-      () => undefined,
-      (error: unknown) => {
-        failure ??= { error };
-      },
-    ).finally(() => {
-      out.delete(job);
-      batches.give(full);
-    });
-    out.add(job);
-    batchAt += filled;
-    batch = undefined;
-    filled = 0;
-    flushBehind();
-  };
+  const sink = new DownloadSink(file, options.expectedBytes);
   // Aborting destroys the body, which ends the loop below with an AbortError.
   const onAbort = (): void => {
     body.destroy(Object.assign(new Error('Download aborted.'), { name: 'AbortError' }));
@@ -220,38 +316,17 @@ export async function receiveToFile(
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
-      if (failure !== undefined) throw failure.error;
-      let from = 0;
-      while (from < chunk.length) {
-        // Backpressure: with every batch out, wait (the body is not read meanwhile) for one to come back.
-        batch ??= await batches.take();
-        const n = Math.min(chunk.length - from, batch.length - filled);
-        chunk.copy(batch, filled, from, from + n);
-        filled += n;
-        from += n;
-        if (filled === batch.length) dispatch();
-      }
-      bytes += chunk.length;
-      options.onBytes?.(bytes);
+      sink.throwIfFailed();
+      // Backpressure: with every batch out, copyIn waits (the body is not read meanwhile) for one to come back.
+      await sink.copyIn(chunk);
+      options.onBytes?.(sink.bytes);
       if (options.pace !== undefined) await options.pace(chunk.length, options.signal);
     }
-    if (failure === undefined) dispatch();
   } catch (err) {
-    hash.drop();
+    await sink.abandon();
     throw err;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
-    if (batch !== undefined) batches.give(batch);
-    // The caller closes (and may remove) the file next: no write may still be running then.
-    await Promise.all(out);
-    await flushing;
   }
-  if (failure !== undefined) {
-    hash.drop();
-    throw failure.error;
-  }
-  const md5 = (await hash.digest()).toString('hex');
-  // The caller renames the file into place next: its bytes must be on disk first (SCENARIOS 32/33).
-  await file.sync();
-  return { bytes, md5 };
+  return sink.finish();
 }

@@ -111,7 +111,7 @@ function encodeSegment(segment: string): string {
 }
 
 /** Where requests go: scheme, host, port and the bucket's path, once per client. */
-interface Target {
+export interface LeanTarget {
   readonly https: boolean;
   readonly hostname: string;
   readonly port?: number;
@@ -139,7 +139,7 @@ const SLOWEST_BYTES_PER_MS = 16;
 export const LEAN_GIVE_UP_AFTER = 3;
 
 export class LeanPut {
-  private target: Promise<Target | undefined> | undefined;
+  private target: Promise<LeanTarget | undefined> | undefined;
   private signer: SignatureV4 | undefined;
   private fallbacksThatWorked = 0;
 
@@ -161,7 +161,7 @@ export class LeanPut {
   }
 
   /** Undefined when this client's endpoint is not a path-style custom one (the SDK then sends everything). */
-  private resolveTarget(): Promise<Target | undefined> {
+  resolveTarget(): Promise<LeanTarget | undefined> {
     this.target ??= (async () => {
       const config = this.client.config;
       if (config.forcePathStyle !== true) return undefined;
@@ -191,7 +191,6 @@ export class LeanPut {
     if (target === undefined) return undefined;
     try {
       const headers: Record<string, string> = {
-        host: target.port === undefined ? target.hostname : `${target.hostname}:${target.port}`,
         'content-length': String(request.body.length),
         'content-md5': request.contentMd5,
         'x-amz-content-sha256': request.unsignedPayload === true ? 'UNSIGNED-PAYLOAD' : createHash('sha256').update(request.body).digest('hex'),
@@ -200,16 +199,8 @@ export class LeanPut {
       for (const [name, value] of Object.entries(request.metadata)) headers[`x-amz-meta-${name.toLowerCase()}`] = value;
       if (request.ifMatch !== undefined) headers['if-match'] = request.ifMatch;
       if (request.ifNoneMatch === true) headers['if-none-match'] = '*';
-      const path = `${target.bucketPath}/${request.key.split('/').map(encodeSegment).join('/')}`;
-      const query = request.query ?? {};
-      const search = Object.entries(query).map(([name, value]) => `${encodeSegment(name)}=${encodeSegment(value)}`).join('&');
-      this.signer ??= new SignatureV4({ credentials: this.client.config.credentials, region: target.region, service: 's3', sha256: Sha256, uriEscapePath: false });
-      const offset = this.client.config.systemClockOffset ?? 0;
-      const signed = await this.signer.sign(
-        { method: 'PUT', protocol: target.https ? 'https:' : 'http:', hostname: target.hostname, ...(target.port === undefined ? {} : { port: target.port }), path, query: { ...query }, headers, body: request.body },
-        { signingDate: new Date(Date.now() + offset) },
-      );
-      const etag = await this.send(target, search === '' ? path : `${path}?${search}`, signed.headers, request.body, request.signal);
+      const { path, signedHeaders } = await this.sign(target, 'PUT', request.key, headers, request.query, request.body);
+      const etag = await this.send(target, path, signedHeaders, request.body, request.signal);
       if (etag !== undefined) this.fallbacksThatWorked = 0;
       return etag;
     } catch (err) {
@@ -218,7 +209,28 @@ export class LeanPut {
     }
   }
 
-  private send(target: Target, path: string, headers: Record<string, string>, body: Buffer, signal: AbortSignal | undefined): Promise<string | undefined> {
+  /**
+   * A request for `key` signed the way the SDK signs it (credentials provider, clock-skew
+   * correction): the path with its query to send, and the headers with `host` and the signature.
+   */
+  async sign(
+    target: LeanTarget, method: string, key: string, headers: Record<string, string>, query: Readonly<Record<string, string>> = {}, body?: Buffer,
+  ): Promise<{ readonly path: string; readonly signedHeaders: Record<string, string> }> {
+    const path = `${target.bucketPath}/${key.split('/').map(encodeSegment).join('/')}`;
+    const search = Object.entries(query).map(([name, value]) => `${encodeSegment(name)}=${encodeSegment(value)}`).join('&');
+    this.signer ??= new SignatureV4({ credentials: this.client.config.credentials, region: target.region, service: 's3', sha256: Sha256, uriEscapePath: false });
+    const offset = this.client.config.systemClockOffset ?? 0;
+    const signed = await this.signer.sign(
+      {
+        method, protocol: target.https ? 'https:' : 'http:', hostname: target.hostname, ...(target.port === undefined ? {} : { port: target.port }), path, query: { ...query },
+        headers: { host: target.port === undefined ? target.hostname : `${target.hostname}:${target.port}`, ...headers },
+        ...(body === undefined ? {} : { body }),
+      },
+      { signingDate: new Date(Date.now() + offset) },
+    );
+    return { path: search === '' ? path : `${path}?${search}`, signedHeaders: signed.headers };
+  }
+  private send(target: LeanTarget, path: string, headers: Record<string, string>, body: Buffer, signal: AbortSignal | undefined): Promise<string | undefined> {
     return new Promise((resolve, reject) => {
       const http = target.https ? nodeHttps : nodeHttp;
       const req = http.request({

@@ -5,7 +5,7 @@
  * store wraps them with conditions (WriteGuard) and error mapping.
  */
 import { quickStat } from '../local/fastFs.js';
-import { CompleteMultipartUploadCommand, type GetObjectCommandOutput, PutObjectCommand, type S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import { CompleteMultipartUploadCommand, PutObjectCommand, type S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { isPlainMd5Etag, unquoteEtag } from '../../core/model.js';
 import { StratusError } from '../../core/StratusError.js';
@@ -201,13 +201,22 @@ export async function changedSince(filePath: string, before: FileIdentity): Prom
   }
 }
 
+/** The fields of a GetObject answer a download checks and records (the SDK's output has them; so does leanGet.ts's). */
+export interface DownloadAnswer {
+  readonly ContentLength?: number | undefined;
+  readonly ETag?: string | undefined;
+  readonly Metadata?: Record<string, string> | undefined;
+  readonly ServerSideEncryption?: string | undefined;
+  readonly SSECustomerAlgorithm?: string | undefined;
+}
+
 /**
  * Checks a downloaded body: its length against Content-Length, its MD5
  * against a plain-MD5 ETag (authoritative: the server computed it over the
  * bytes) or, for multipart/encrypted objects, against md5chksum metadata.
  * Throws download-corrupt.
  */
-export function checkDownload(key: string, out: GetObjectCommandOutput, received: ReceiveResult, log: Logger | undefined): void {
+export function checkDownload(key: string, out: DownloadAnswer, received: ReceiveResult, log: Logger | undefined): void {
   const corrupt = (what: string): StratusError => new StratusError(
     'download-corrupt',
     `The download of "${key}" was damaged (${what}); Stratus will download it again.`,
