@@ -92,6 +92,9 @@ export async function openObject(store: ObjectStore, bucket: string, key: string
   }
 }
 
+/** Bytes per file read when sending an object's body. */
+const GET_READ_BYTES = 1024 * 1024;
+
 const RESPONSE_OVERRIDES: Record<string, string> = {
   'response-content-type': 'Content-Type',
   'response-content-language': 'Content-Language',
@@ -128,7 +131,9 @@ export async function getObject(ctx: S3Context, head: boolean): Promise<void> {
     // A reset fault sends half the promised bytes, then kills the connection.
     const sendBytes = ctx.fault.reset ? Math.floor(length / 2) : length;
     if (sendBytes > 0) {
-      const stream = file.createReadStream({ start, end: start + sendBytes - 1, autoClose: false });
+      // 1 MiB reads instead of the stream default of 64 KiB: a 512 MiB GET cost the sandbox ≈ 2.4 s of CPU
+      // in 8,192 reads and socket writes (and the GCs of their buffers), on cores it shares with the client.
+      const stream = file.createReadStream({ start, end: start + sendBytes - 1, autoClose: false, highWaterMark: GET_READ_BYTES });
       await pipeline(stream, ctx.res, { end: !ctx.fault.reset });
     }
     if (ctx.fault.reset) ctx.res.socket?.destroy();
