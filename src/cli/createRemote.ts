@@ -12,9 +12,11 @@
  * credentials" / "not signed in" / "signed out" is one clear line instead of
  * a failure somewhere inside the first listing.
  */
+import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { StratusError } from '../core/StratusError.js';
+import { cliStateDir } from '../engine/auth/stateDir.js';
 import type { Logger } from '../engine/logger.js';
 import type { HttpNetwork } from '../engine/net/HttpNetwork.js';
 import type { RemoteStore } from '../engine/ports.js';
@@ -126,16 +128,23 @@ async function createCognitoRemote(settings: SyncSettings, env: Env, log: Logger
   await credentials.provider();
   const prefix = await credentials.prefix();
   const { selfCachingProvider } = await import('../engine/remote/credentialRefresh.js');
-  return s3Connection(settings, network, selfCachingProvider(credentials.provider), prefix, log, () => credentials.invalidate());
+  return s3Connection(settings, network, selfCachingProvider(credentials.provider), prefix, machineCacheFile(env, cwd), log, () => credentials.invalidate());
+}
+
+/** Where the CLI keeps the servers' measured capabilities for all its folders (machineCapabilityCache.ts). */
+function machineCacheFile(env: Env, cwd: string): string {
+  return join(cliStateDir(env, process.platform, cwd), 'servers.json');
 }
 
 async function s3Connection(
-  settings: SyncSettings, network: HttpNetwork, credentials: AwsCredentialIdentityProvider, prefix: string, log?: Logger, invalidateCredentials?: () => void,
+  settings: SyncSettings, network: HttpNetwork, credentials: AwsCredentialIdentityProvider, prefix: string, capabilitiesFile: string,
+  log?: Logger, invalidateCredentials?: () => void,
 ): Promise<RemoteConnection> {
-  const [{ S3Client }, { S3RemoteStore }, { refreshCredentialsOnExpiry }] = await Promise.all([
+  const [{ S3Client }, { S3RemoteStore }, { refreshCredentialsOnExpiry }, { FileCapabilityCache }] = await Promise.all([
     import('@aws-sdk/client-s3'),
     import('../engine/remote/S3RemoteStore.js'),
     import('../engine/remote/credentialRefresh.js'),
+    import('../engine/remote/machineCapabilityCache.js'),
   ]);
   // A silent host (firewall, wrong port on a remote machine) would otherwise hang until the OS gives up (minutes).
   const requestHandler = network.sdkRequestHandler({ connectionTimeout: 10_000 });
@@ -150,7 +159,9 @@ async function s3Connection(
   if (invalidateCredentials !== undefined) refreshCredentialsOnExpiry(client, invalidateCredentials);
   return {
     // Small files go out on the client's own agents without the SDK's middleware (leanPut.ts).
-    remote: new S3RemoteStore({ client, bucket: settings.bucket, prefix, directAgents: requestHandler, ...(log === undefined ? {} : { log }) }),
+    remote: new S3RemoteStore({
+      client, bucket: settings.bucket, prefix, directAgents: requestHandler, machineCache: new FileCapabilityCache(capabilitiesFile), ...(log === undefined ? {} : { log }),
+    }),
     client,
     location: { bucket: settings.bucket, prefix, ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }) },
     dispose: () => {
@@ -167,7 +178,7 @@ export async function createRemote(settings: SyncSettings, env: Env, log: Logger
     if (settings.auth === 'cognito') return await createCognitoRemote(settings, env, log, cwd, network);
     const credentials = await credentialChain(env);
     await resolveCredentials(credentials, env);
-    return await s3Connection(settings, network, credentials, settings.prefix ?? '', log);
+    return await s3Connection(settings, network, credentials, settings.prefix ?? '', machineCacheFile(env, cwd), log);
   } catch (err) {
     network.dispose();
     throw err;

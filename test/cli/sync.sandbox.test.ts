@@ -186,6 +186,19 @@ describe('stratus sync --once against the sandbox', () => {
     expect(logs.some((l) => l.module === 'engine' && l.level === 'info' && l.msg.startsWith('1 up'))).toBe(true);
   });
 
+  it('measures a server once per computer: a second folder\'s first run takes the record the first folder\'s run made', async () => {
+    const stateDir = join(scratch, `state-${randomUUID()}`);
+    const messages = (run: Run): string[] => run.err.map((l) => (JSON.parse(l) as { msg: string }).msg);
+    const first = await stratus((await place({ 'a.txt': 'a' })).args('--verbose'), { STRATUS_STATE_DIR: stateDir });
+    expect(first.code).toBe(ExitCode.ok);
+    expect(messages(first)).toContain('measured the server\'s capabilities');
+    expect(existsSync(join(stateDir, 'servers.json'))).toBe(true);
+    const second = await stratus((await place({ 'b.txt': 'b' })).args('--verbose'), { STRATUS_STATE_DIR: stateDir });
+    expect(second.code).toBe(ExitCode.ok);
+    expect(messages(second)).toContain('using the server\'s capabilities measured for another folder on this computer');
+    expect(messages(second)).not.toContain('measured the server\'s capabilities');
+  });
+
   // A folder is bound to its location only once something was synced, so a typo in the first run is harmless.
   it('lets a corrected --bucket sync a folder whose first run named a missing bucket', async () => {
     const { args } = await place({ 'a.txt': 'a' });

@@ -33,6 +33,11 @@ export interface CapabilityStateOptions {
   readonly errorContext: () => Promise<Omit<RemoteErrorContext, 'operation'>>;
   /** Re-probe a cached record older than this. @default 30 days (servers get upgraded) */
   readonly maxAgeMs?: number;
+  /**
+   * Records this user's other folders measured (machineCapabilityCache.ts): read when the journal
+   * has none, written after a probe, cleared with the journal's copy.
+   */
+  readonly machineCache?: Pick<RemoteCache, 'get' | 'set'>;
   readonly log?: Logger;
 }
 
@@ -74,6 +79,16 @@ export class CapabilityState {
       this.adopt(cached);
       return;
     }
+    const machine = this.options.machineCache;
+    const shared = machine === undefined ? undefined : parseCapabilities(await machine.get(key).catch(() => undefined), endpoint, this.options.bucket);
+    if (shared !== undefined && this.fresh(shared)) {
+      this.adopt(shared);
+      await cache.set(key, JSON.stringify(shared));
+      this.options.log?.info('using the server\'s capabilities measured for another folder on this computer', {
+        endpoint, bucket: this.options.bucket, probedAt: shared.probedAt, quirks: quirksOf(shared),
+      });
+      return;
+    }
     let probe;
     try {
       probe = await probeCapabilities(this.options.client, this.options.bucket, this.options.prefix, {
@@ -96,6 +111,7 @@ export class CapabilityState {
     }
     this.adopt(probe.capabilities);
     await cache.set(key, JSON.stringify(probe.capabilities));
+    await machine?.set(key, JSON.stringify(probe.capabilities)).catch(() => undefined);
     this.options.log?.info('measured the server\'s capabilities', { endpoint, bucket: this.options.bucket, quirks: quirksOf(probe.capabilities) });
   }
 
@@ -114,6 +130,7 @@ export class CapabilityState {
   async invalidate(reason: string): Promise<void> {
     this.record = undefined;
     if (this.cache === undefined || this.cacheKey === undefined) return;
+    await this.options.machineCache?.set(this.cacheKey, '').catch(() => undefined);
     try {
       await this.cache.set(this.cacheKey, '');
     } catch (err) {

@@ -91,6 +91,8 @@ export interface S3RemoteStoreOptions {
   readonly endpoint?: string;
   /** Measure the server again when the cached capabilities are older than this. @default 30 days */
   readonly capabilityMaxAgeMs?: number;
+  /** Capabilities this user's other folders measured (machineCapabilityCache.ts); without it, each folder's journal only. */
+  readonly machineCache?: Pick<RemoteCache, 'get' | 'set'>;
   /**
    * The agents the client's request handler uses: given, small files (≤ 1 MiB) are sent with a lean
    * PutObject on them (leanPut.ts) when the endpoint is a path-style custom one; absent, always the SDK
@@ -195,6 +197,7 @@ export class S3RemoteStore implements RemoteStore {
       endpoint: () => (configuredEndpoint === undefined ? this.serverId() : Promise.resolve(configuredEndpoint)),
       errorContext: async () => ({ bucket: this.bucket, prefix: this.prefix, endpoint: await this.endpointLabel() }),
       ...(options.capabilityMaxAgeMs === undefined ? {} : { maxAgeMs: options.capabilityMaxAgeMs }),
+      ...(options.machineCache === undefined ? {} : { machineCache: options.machineCache }),
       ...(options.log === undefined ? {} : { log: options.log }),
     });
     this.guard = new WriteGuard({ capabilities: this.capabilityState, head: (key, signal) => this.head(key, signal) });

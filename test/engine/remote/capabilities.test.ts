@@ -154,6 +154,33 @@ describeEachBackend('endpoint capabilities', (getBackend, name) => {
     expect(JSON.parse(cache.values.get(key) ?? '{}')).toMatchObject({ version: 1 });
   });
 
+  it('a new folder takes the record another folder on this computer measured, without probing; a stale one is measured again', async () => {
+    const machine = new MapCache();
+    const client = fx.client();
+    const counts = countRequests(client);
+    const key = capabilitiesCacheKey(fx.backend.endpoint, fx.bucket);
+    const first = fx.storeOn(client, { machineCache: machine });
+    await first.prepare(new MapCache());
+    const puts = counts.get('PutObjectCommand') ?? 0;
+    expect(puts).toBeGreaterThan(0);
+    expect(parseCapabilities(machine.values.get(key), fx.backend.endpoint, fx.bucket)).toEqual(first.measuredCapabilities);
+
+    const folder = new MapCache();
+    const second = fx.storeOn(client, { machineCache: machine });
+    await second.prepare(folder);
+    expect(counts.get('PutObjectCommand')).toBe(puts);
+    expect(second.measuredCapabilities).toEqual(first.measuredCapabilities);
+    // Copied into the folder's journal: the folder keeps it even when the machine's copy is gone.
+    expect(folder.values.get(key)).toBe(machine.values.get(key));
+
+    const old = new Date(Date.now() - 31 * 24 * 3600_000).toISOString();
+    machine.values.set(key, JSON.stringify({ ...first.measuredCapabilities, probedAt: old }));
+    const third = fx.storeOn(client, { machineCache: machine });
+    await third.prepare(new MapCache());
+    expect(counts.get('PutObjectCommand')).toBeGreaterThan(puts);
+    expect(parseCapabilities(machine.values.get(key), fx.backend.endpoint, fx.bucket)?.probedAt).not.toBe(old);
+  });
+
   it('is probed by the sync engine on its first run and kept in the folder\'s journal', async () => {
     const root = await mkdtemp(join(tmpdir(), 'stratus-capabilities-'));
     try {
@@ -386,7 +413,10 @@ describe('S3RemoteStore on servers that ignore preconditions (played on the sand
     const cache = new MapCache();
     const key = capabilitiesCacheKey(fx.backend.endpoint, fx.bucket);
     cache.values.set(key, JSON.stringify({ ...AWS_CAPABILITIES, version: 1, probedAt: new Date().toISOString(), endpoint: fx.backend.endpoint, bucket: fx.bucket }));
-    const store = fx.storeOn(client);
+    // This computer's other folders hold the same record: the contradiction clears that copy too.
+    const machine = new MapCache();
+    machine.values.set(key, cache.values.get(key) ?? '');
+    const store = fx.storeOn(client, { machineCache: machine });
     await store.prepare(cache);
     expect(store.capabilities.conditionalOverwrite).toBe('quoted');
     const objectKey = `${fx.prefix}changed/a.txt`;
@@ -395,5 +425,6 @@ describe('S3RemoteStore on servers that ignore preconditions (played on the sand
     expect(v2.etag).toBe(md5(Buffer.from('two')));
     expect(store.capabilities.conditionalOverwrite).toBe('unquoted');
     expect(cache.values.get(key)).toBe('');
+    expect(machine.values.get(key)).toBe('');
   });
 });
