@@ -214,20 +214,20 @@ describeEachBackend('S3RemoteStore.upload through the lean PutObject', (getBacke
           },
         }));
         expect(stopped.code).toBe('aborted');
-        expect(await journal.loadMultipartUpload(key)).toBeDefined();
+        // The parts acknowledged before the abort: two at least, not always 1 and 2 (two parts go up at
+        // once, and under load part 1 can still be in flight when 2 and 3 are done).
+        const held = (await journal.loadMultipartUpload(key))?.parts.map((p) => p.partNumber).sort() ?? [];
+        expect(held.length).toBeGreaterThanOrEqual(2);
         const sentBefore = [...leanParts];
-        expect(sentBefore).toContain(1);
-        expect(sentBefore).toContain(2);
+        for (const n of held) expect(sentBefore).toContain(n);
 
         leanParts.length = 0;
         const second = await leanPartsStore('/leanresume/', PART);
         const { etag } = await second.store.upload({ key, ...file, ifNoneMatch: true });
         expect(etag).toBe(multipartEtag(data, PART).replace(/"/g, ''));
         expect(second.sdkParts()).toBe(0);
-        // Parts 1 and 2 were held by the server: only the others went again.
-        expect(leanParts).not.toContain(1);
-        expect(leanParts).not.toContain(2);
-        expect(leanParts).toContain(5);
+        // Only the parts the server did not hold went again.
+        expect([...new Set(leanParts)].sort()).toEqual([1, 2, 3, 4, 5].filter((n) => !held.includes(n)));
         expect(await journal.loadMultipartUpload(key)).toBeUndefined();
         expect(await fx.admin.send(new ListMultipartUploadsCommand({ Bucket: fx.bucket, Prefix: key })).then((o) => o.Uploads ?? [])).toEqual([]);
       } finally {
