@@ -183,7 +183,7 @@ export class S3RemoteStore implements RemoteStore {
       pace: (bytes, signal) => this.upLimit.take(bytes, signal),
       ...(lean === undefined ? {} : { lean }),
     };
-    this.leanGet = lean === undefined || options.directAgents === undefined ? undefined : new LeanGet(lean, options.directAgents.httpAgent);
+    this.leanGet = lean === undefined ? undefined : new LeanGet(lean);
     this.resumableThreshold = Math.max(options.resumableThreshold ?? 64 * MiB, this.multipartThreshold);
     this.staleUploadAgeMs = options.staleUploadAgeMs ?? 7 * 24 * 3600_000;
     this.staleUploadCheckMs = options.staleUploadCheckMs ?? 24 * 3600_000;

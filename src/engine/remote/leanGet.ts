@@ -31,9 +31,8 @@
  * configured proxy, AWS's virtual-hosted endpoints — the SDK serves those.
  */
 import { connect, type Socket } from 'node:net';
-import type { Agent as HttpAgent } from 'node:http';
 import { DownloadSink, type ReceiveResult } from './fileStreams.js';
-import { LEAN_GIVE_UP_AFTER, type LeanPut, type LeanTarget } from './leanPut.js';
+import { LeanFallbacks, type LeanPut, type LeanTarget } from './leanPut.js';
 import type { FileHandle } from 'node:fs/promises';
 import type { DownloadAnswer } from './s3Transfers.js';
 
@@ -66,25 +65,25 @@ const PARKING_BYTES = 64 * 1024;
 const IDLE_TIMEOUT_MS = 30_000;
 
 export class LeanGet {
-  private fallbacksThatWorked = 0;
+  private readonly fallbacks = new LeanFallbacks();
 
-  constructor(private readonly lean: LeanPut, private readonly httpAgent: HttpAgent) {}
+  constructor(private readonly lean: LeanPut) {}
 
   /** True once the lean path was given up (see LEAN_GIVE_UP_AFTER in leanPut.ts). */
   get givenUp(): boolean {
-    return this.fallbacksThatWorked >= LEAN_GIVE_UP_AFTER;
+    return this.fallbacks.givenUp;
   }
 
   /** The caller's report: a GetObject this path did not carry went through the SDK. */
   fallbackWorked(): void {
-    this.fallbacksThatWorked += 1;
+    this.fallbacks.worked();
   }
 
   /** The endpoint, when GetObjects can go this way. */
   private async target(): Promise<LeanTarget | undefined> {
     if (this.givenUp) return undefined;
     // A proxy (the agent's proxyEnv) must see every request; only the SDK's agent goes through it.
-    const agentOptions = (this.httpAgent as { options?: { proxyEnv?: unknown } }).options;
+    const agentOptions = (this.lean.agents.httpAgent as { options?: { proxyEnv?: unknown } }).options;
     if (agentOptions?.proxyEnv !== undefined) return undefined;
     const target = await this.lean.resolveTarget();
     return target === undefined || target.https ? undefined : target;
@@ -110,7 +109,7 @@ export class LeanGet {
       return 'fallback';
     }
     const answer = await readAnswer(target, signed.path, signed.signedHeaders, file, request);
-    if (answer !== 'fallback') this.fallbacksThatWorked = 0;
+    if (answer !== 'fallback') this.fallbacks.succeeded();
     return answer;
   }
 }

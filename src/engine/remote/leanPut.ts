@@ -138,12 +138,31 @@ const SLOWEST_BYTES_PER_MS = 16;
  */
 export const LEAN_GIVE_UP_AFTER = 3;
 
+/** The fallbacks the SDK got through since the last lean success (leanPut.ts, leanGet.ts). */
+export class LeanFallbacks {
+  private count = 0;
+
+  /** True once LEAN_GIVE_UP_AFTER fallbacks in a row worked: the lean path is given up. */
+  get givenUp(): boolean {
+    return this.count >= LEAN_GIVE_UP_AFTER;
+  }
+
+  worked(): void {
+    this.count += 1;
+  }
+
+  succeeded(): void {
+    this.count = 0;
+  }
+}
+
 export class LeanPut {
   private target: Promise<LeanTarget | undefined> | undefined;
   private signer: SignatureV4 | undefined;
-  private fallbacksThatWorked = 0;
+  private readonly fallbacks = new LeanFallbacks();
 
-  constructor(private readonly client: S3Client, private readonly bucket: string, private readonly agents: LeanPutAgents) {}
+  /** @param agents the client's own agents; leanGet.ts checks the http one for a proxy. */
+  constructor(private readonly client: S3Client, private readonly bucket: string, readonly agents: LeanPutAgents) {}
 
   /** Whether requests can go this way (a path-style custom endpoint, not given up); false: the SDK sends everything. */
   async available(): Promise<boolean> {
@@ -152,12 +171,12 @@ export class LeanPut {
 
   /** True once the lean path was given up (see LEAN_GIVE_UP_AFTER). */
   get givenUp(): boolean {
-    return this.fallbacksThatWorked >= LEAN_GIVE_UP_AFTER;
+    return this.fallbacks.givenUp;
   }
 
   /** The caller's report: a request the lean path did not carry went through the SDK. */
   fallbackWorked(): void {
-    this.fallbacksThatWorked += 1;
+    this.fallbacks.worked();
   }
 
   /** Undefined when this client's endpoint is not a path-style custom one (the SDK then sends everything). */
@@ -201,7 +220,7 @@ export class LeanPut {
       if (request.ifNoneMatch === true) headers['if-none-match'] = '*';
       const { path, signedHeaders } = await this.sign(target, 'PUT', request.key, headers, request.query, request.body);
       const etag = await this.send(target, path, signedHeaders, request.body, request.signal);
-      if (etag !== undefined) this.fallbacksThatWorked = 0;
+      if (etag !== undefined) this.fallbacks.succeeded();
       return etag;
     } catch (err) {
       if (request.signal?.aborted === true) throw err;
@@ -230,6 +249,7 @@ export class LeanPut {
     );
     return { path: search === '' ? path : `${path}?${search}`, signedHeaders: signed.headers };
   }
+
   private send(target: LeanTarget, path: string, headers: Record<string, string>, body: Buffer, signal: AbortSignal | undefined): Promise<string | undefined> {
     return new Promise((resolve, reject) => {
       const http = target.https ? nodeHttps : nodeHttp;

@@ -106,7 +106,7 @@ describeEachBackend('S3RemoteStore.download through the lean GetObject', (getBac
 
   it('pauses for the disk and hash (one batch in flight) and for a bandwidth limit, losing nothing', async () => {
     const client = fx.client({ requestHandler: agents });
-    const lean = new LeanGet(new LeanPut(client, fx.bucket, agents), agents.httpAgent);
+    const lean = new LeanGet(new LeanPut(client, fx.bucket, agents));
     const toFile = join(fx.dir, 'paced.tmp');
     const file = await open(toFile, 'wx', 0o600);
     let paced = 0;
